@@ -1,0 +1,66 @@
+"""Registry of theory-vs-Monte-Carlo checks run by ``sdtheory check``.
+
+A check function ``func(quick: bool) -> list[dict]`` returns one row per compared quantity with
+keys ``problem, quantity, theory, mc_mean, mc_se, n``; :func:`run_checks` adds ``z`` and ``ok``.
+Simulation never imports the theory it checks; checks are where the two meet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["check", "REGISTRY", "run_checks", "Z_LIMIT"]
+
+Z_LIMIT = 4.0
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    name: str
+    description: str
+    func: Callable[[bool], list]
+
+
+REGISTRY: dict[str, CheckSpec] = {}
+
+
+def check(name: str, description: str):
+    """Register a check function under ``name``."""
+
+    def deco(func):
+        if name in REGISTRY:
+            raise ValueError(f"check {name!r} is registered twice")
+        REGISTRY[name] = CheckSpec(name, description, func)
+        return func
+
+    return deco
+
+
+def run_checks(names=None, *, quick: bool = False, z_limit: float = Z_LIMIT) -> pd.DataFrame:
+    """Run the named checks (all by default) and return one table with ``z`` and ``ok``.
+
+    ``z = (mc_mean − theory)/mc_se``; a row is ``ok`` when ``|z| ≤ z_limit``. A row may instead
+    give ``tol`` (an absolute tolerance for a deterministic comparison with ``mc_se = 0``).
+    """
+    names = list(REGISTRY) if not names else list(names)
+    rows = []
+    for name in names:
+        for row in REGISTRY[name].func(quick):
+            row = {"check": name, **row}
+            se = float(row.get("mc_se", 0.0))
+            diff = float(row["mc_mean"]) - float(row["theory"])
+            if se > 0:
+                row["z"] = diff / se
+                row["ok"] = bool(abs(row["z"]) <= z_limit)
+            else:
+                tol = float(row.get("tol", 0.0))
+                row["z"] = np.nan
+                row["ok"] = bool(abs(diff) <= tol)
+            rows.append(row)
+    cols = ["check", "problem", "quantity", "theory", "mc_mean", "mc_se", "n", "z", "ok"]
+    df = pd.DataFrame(rows)
+    return df[[c for c in cols if c in df.columns] + [c for c in df.columns if c not in cols]]

@@ -1,0 +1,3 @@
+"""Checks for this module (registered with @check)."""
+
+from ._registry import check  # noqa: F401

@@ -1,0 +1,1 @@
+"""Classification with label corruption (issue 5)."""

@@ -1,0 +1,23 @@
+"""Test configuration: hypothesis profiles and a headless matplotlib.
+
+Profiles: ``ci`` (default; derandomized, no deadline, moderate example counts) and ``dev``
+(random, more examples). Select with ``HYPOTHESIS_PROFILE=dev``.
+"""
+
+import os
+
+import matplotlib
+from hypothesis import HealthCheck, settings
+
+matplotlib.use("Agg")
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=40,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.differing_executors],
+)
+settings.register_profile("dev", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -1,0 +1,18 @@
+"""Import-time guarantees of the package."""
+
+import subprocess
+import sys
+
+
+def test_import_does_not_import_jax():
+    code = "import sys, sdtheory; assert 'jax' not in sys.modules, 'jax imported at import time'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_wrong_argument_is_one_line_and_nonzero():
+    res = subprocess.run(
+        [sys.executable, "-m", "sdtheory", "figures", "no-such-figure"],
+        capture_output=True, text=True,
+    )
+    assert res.returncode != 0
+    assert len(res.stderr.strip().splitlines()) == 1
