@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._validate import (
+    as_float_array,
     check_choice,
     check_matrix,
     check_nonneg,
@@ -112,9 +113,9 @@ class Spectrum:
         if self.weights is None:
             w = np.ones(r)
         else:
-            w = np.asarray(self.weights, dtype=float) if not isinstance(self.weights, str) else None
-            if w is None:
+            if isinstance(self.weights, str):
                 raise TypeError("weights must be an array; use Spectrum.from_design for names")
+            w = as_float_array(self.weights, "weights")
             if w.ndim == 1:
                 w = check_nonneg(w, "weights")
                 if w.shape[0] != r:
@@ -187,8 +188,10 @@ class Spectrum:
         X = check_matrix(X, "X")
         n, d = X.shape
         theta = check_vector(theta_star, "theta_star", length=d)
+        if rtol is not None:
+            rtol = float(check_nonneg(rtol, "rtol"))
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
-        tol = (max(n, d) * np.finfo(float).eps if rtol is None else float(rtol)) * (
+        tol = (max(n, d) * np.finfo(float).eps if rtol is None else rtol) * (
             s[0] if s.size else 0.0
         )
         keep = s > tol

@@ -25,10 +25,18 @@ __all__ = [
 
 def as_float_array(x, name: str, *, allow_empty: bool = False) -> np.ndarray:
     """Convert ``x`` to a float64 array, rejecting non-numeric input, NaN and empty arrays."""
-    if isinstance(x, (str, bytes)) or x is None:
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
         raise TypeError(f"{name} must be a number or an array of numbers, got {type(x).__name__}")
     try:
-        arr = np.asarray(x, dtype=np.float64)
+        raw = np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise TypeError(f"{name} must be a number or an array of numbers ({exc})") from None
+    if raw.dtype.kind not in "iufO":
+        # bool masks, complex numbers (NumPy would silently drop the imaginary part) and
+        # strings are almost always a mistake for a real-valued parameter.
+        raise TypeError(f"{name} must be real numbers, got an array of dtype {raw.dtype}")
+    try:
+        arr = raw.astype(np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} must be a number or an array of numbers ({exc})") from None
     if arr.size == 0 and not allow_empty:
@@ -95,7 +103,11 @@ def check_psd(x, name: str, *, rtol: float = 1e-10) -> np.ndarray:
     arr = check_matrix(x, name)
     if arr.shape[0] != arr.shape[1]:
         raise ValueError(f"{name} must be square, got shape {arr.shape}")
-    scale = max(1.0, float(np.abs(arr).max()))
+    # Tolerances relative to the matrix's own scale (not max(1, ·)): a tiny matrix such as
+    # diag(1e-12, -1e-12) is not PSD and must not pass.
+    scale = float(np.abs(arr).max())
+    if scale == 0.0:
+        return arr.copy()
     if not np.allclose(arr, arr.T, rtol=0, atol=1e-10 * scale):
         raise ValueError(f"{name} must be symmetric")
     sym = 0.5 * (arr + arr.T)
