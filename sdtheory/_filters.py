@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._spectrum import Spectrum
-from ._validate import check_finite, check_nonneg, check_positive
+from ._validate import check_broadcast, check_finite, check_nonneg, check_positive
 
 __all__ = ["ridge_filter", "sd_filter", "oracle_filter"]
 
@@ -101,8 +101,12 @@ def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
     ev = _eig_axis(eigvals)
     lam = check_positive(lam, "lam")
     xi = check_finite(xi, "xi")
-    lam_t = lam if teacher_lam is None else check_positive(teacher_lam, "teacher_lam")
-    lam, xi, lam_t = np.broadcast_arrays(lam, xi, lam_t)
+    if teacher_lam is None:
+        lam, xi = check_broadcast(lam=lam, xi=xi)
+        lam_t = lam
+    else:
+        lam_t = check_positive(teacher_lam, "teacher_lam")
+        lam, xi, lam_t = check_broadcast(lam=lam, xi=xi, teacher_lam=lam_t)
     a_s = ev / (ev + _expand(lam, ev))
     a_t = ev / (ev + _expand(lam_t, ev))
     return a_s * (1.0 - _expand(xi, ev) * (1.0 - a_t))

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import optimize
 
 from ._spectrum import Spectrum
-from ._validate import check_finite, check_int, check_positive
+from ._validate import check_broadcast, check_finite, check_int, check_positive
 
 __all__ = [
     "RiskParts",
@@ -185,45 +185,98 @@ def _check_sp(sp) -> Spectrum:
 
 
 # ---------------------------------------------------------------------------- the quadratic in ξ
-def _quadratic(sp: Spectrum, lam: np.ndarray):
-    """R, N, D, and their noise-free / noise-slope split, for a 1-D array of λ."""
+def _quadratic(sp: Spectrum, lam: np.ndarray, lam_t: np.ndarray | None = None) -> dict:
+    """R, N, D (split into signal and noise parts), ξ*, the stable profile and threshold terms.
+
+    ``lam`` (student) and ``lam_t`` (teacher; default ``lam``) are 1-D arrays of one length.
+    The student filter is ``f = a − ξc`` with ``a = a(λ)``, ``c = a(λ)(1 − a(λ_t))``.
+    """
     ev = sp.eigvals
     lam = lam[:, None]
     a = ev / (ev + lam)
     one_minus_a = lam / (ev + lam)
-    c = a * one_minus_a
+    if lam_t is None:
+        a_t, one_minus_at = a, one_minus_a
+    else:
+        lam_t = lam_t[:, None]
+        a_t, one_minus_at = ev / (ev + lam_t), lam_t / (ev + lam_t)
+    c = a * one_minus_at
     md = sp.weight_diag / ev  # M_jj / s_j²
+    g2 = sp.noise
     # noise coefficients (multiply γ²) and signal parts
     R_noise = (a * a * md).sum(-1)
     N_noise = (a * c * md).sum(-1)
     D_noise = (c * c * md).sum(-1)
+    # N₁ − D₁ = Σ M_jj c_j (a_j − c_j)/s_j² = Σ M_jj c_j a_j a_t,j / s_j², formed without cancellation
+    thr_den = (c * a * a_t * md).sum(-1)
     if sp.is_diagonal:
         wt = sp.weights * sp.signal_energy
         R_sig = (one_minus_a**2 * wt).sum(-1)
         N_sig = -(c * one_minus_a * wt).sum(-1)
         D_sig = (c * c * wt).sum(-1)
+        thr_num = (c * (c + one_minus_a) * wt).sum(-1)  # D₀ − N₀
     else:
         th, M, h = sp.signal, sp.weights, sp.null_cross
         b0 = -one_minus_a * th
         g = c * th
-        Mb0 = b0 @ M
-        R_sig = (Mb0 * b0).sum(-1) - 2.0 * (b0 @ h)
-        N_sig = (Mb0 * g).sum(-1) - g @ h
-        D_sig = ((g @ M) * g).sum(-1)
+        gM = g @ M
+        R_sig = ((b0 @ M) * b0).sum(-1) - 2.0 * (b0 @ h)
+        N_sig = (gM * b0).sum(-1) - g @ h
+        D_sig = (gM * g).sum(-1)
+        thr_num = (gM * ((c + one_minus_a) * th)).sum(-1) + g @ h
     R_sig = R_sig + sp.null_risk
-    return R_sig, R_noise, N_sig, N_noise, D_sig, D_noise
+    R = R_sig + g2 * R_noise
+    N = N_sig + g2 * N_noise
+    D = D_sig + g2 * D_noise
+    xi = _safe_div(N, D)
+    # The profile min_ξ E = R − N²/D cancels catastrophically when the SD risk is far below the
+    # teacher's; evaluate the risk of the filter a − ξ*c directly instead (a sum of
+    # non-negative terms for diagonal weights).
+    f = a - xi[:, None] * c
+    one_minus_f = one_minus_a + xi[:, None] * c
+    var = g2 * (f * f * md).sum(-1)
+    if sp.is_diagonal:
+        bias = (one_minus_f**2 * wt).sum(-1)
+    else:
+        b = -one_minus_f * th
+        bias = ((b @ M) * b).sum(-1) - 2.0 * (b @ h)
+    P = bias + sp.null_risk + var
+    return {
+        "R": R, "N": N, "D": D, "xi": xi, "P": P,
+        "R0": R_sig, "R1": R_noise, "N0": N_sig, "N1": N_noise, "D0": D_sig, "D1": D_noise,
+        "thr_num": thr_num, "thr_den": thr_den,
+    }
 
 
-def _rnd(sp: Spectrum, lam_flat: np.ndarray):
+def _rnd(sp: Spectrum, lam_flat: np.ndarray, lam_t_flat: np.ndarray | None = None) -> dict:
+    """:func:`_quadratic` in chunks over a 1-D array of λ (and optional teacher λ)."""
     chunk = max(1, _CHUNK // max(sp.rank, 1))
-    parts = [_quadratic(sp, lam_flat[i : i + chunk]) for i in range(0, lam_flat.size, chunk)]
-    cols = [np.concatenate([p[k] for p in parts]) for k in range(6)]
-    R_sig, R_noise, N_sig, N_noise, D_sig, D_noise = cols
-    g2 = sp.noise
-    return R_sig + g2 * R_noise, N_sig + g2 * N_noise, D_sig + g2 * D_noise, cols
+    parts = [
+        _quadratic(
+            sp, lam_flat[i : i + chunk], None if lam_t_flat is None else lam_t_flat[i : i + chunk]
+        )
+        for i in range(0, lam_flat.size, chunk)
+    ]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
-def sd_quadratic(sp: Spectrum, lam) -> SDQuadratic:
+def _lams(lam, teacher_lam):
+    """Validated, broadcast (λ, λ_t) with λ_t None when not given."""
+    lam = check_positive(lam, "lam")
+    if teacher_lam is None:
+        return lam, None
+    lam_t = check_positive(teacher_lam, "teacher_lam")
+    lam, lam_t = check_broadcast(lam=lam, teacher_lam=lam_t)
+    return lam, lam_t
+
+
+def _eval(sp: Spectrum, lam, teacher_lam) -> tuple[dict, tuple]:
+    lam, lam_t = _lams(lam, teacher_lam)
+    q = _rnd(sp, lam.ravel(), None if lam_t is None else lam_t.ravel())
+    return q, lam.shape
+
+
+def sd_quadratic(sp: Spectrum, lam, *, teacher_lam=None) -> SDQuadratic:
     r"""Coefficients ``R, N, D`` of the one-step risk ``E(λ, ξ) = R − 2ξN + ξ²D``.
 
     Parameters
@@ -231,11 +284,14 @@ def sd_quadratic(sp: Spectrum, lam) -> SDQuadratic:
     sp : Spectrum
     lam : array_like
         Ridge penalties ``λ > 0`` (any shape).
+    teacher_lam : array_like, optional
+        Teacher penalty ``λ_t`` (broadcasts with ``lam``); default ``λ``. ``R`` is then the
+        risk of ridge with the *student's* ``λ`` (the ``ξ = 0`` student).
 
     Notes
     -----
-    With ``a_j = s_j²/(s_j² + λ)``, ``c_j = a_j(1 − a_j)`` the student filter is
-    ``f_j = a_j − ξc_j``. For diagonal weights ``w_j``
+    With ``a_j = s_j²/(s_j² + λ)``, ``c_j = a_j(1 − a_j(λ_t))`` (``= a_j(1 − a_j)`` for
+    ``λ_t = λ``) the student filter is ``f_j = a_j − ξc_j``. For diagonal weights ``w_j``
 
     .. math::
         R &= \sum_j w_j[(1 − a_j)²θ_j² + a_j²γ²/s_j²], \\
@@ -244,7 +300,7 @@ def sd_quadratic(sp: Spectrum, lam) -> SDQuadratic:
 
     For a weight matrix ``M`` with cross term ``h``, ``b₀ = (a − 1)∘θ``, ``g = c∘θ``:
     ``N = gᵀMb₀ − gᵀh + γ²Σ a_jc_jM_jj/s_j²``, ``D = gᵀMg + γ²Σ c_j²M_jj/s_j²``.
-    Always ``N = −(λ/2)R'(λ)`` (the sign rule).
+    For ``λ_t = λ`` always ``N = −(λ/2)R'(λ)`` (the sign rule).
 
     References
     ----------
@@ -259,11 +315,9 @@ def sd_quadratic(sp: Spectrum, lam) -> SDQuadratic:
     True
     """
     _check_sp(sp)
-    lam = check_positive(lam, "lam")
-    R, N, D, _ = _rnd(sp, lam.ravel())
-    shape = lam.shape
+    q, shape = _eval(sp, lam, teacher_lam)
     return SDQuadratic(
-        R=_out(R.reshape(shape)), N=_out(N.reshape(shape)), D=_out(D.reshape(shape))
+        R=_out(q["R"].reshape(shape)), N=_out(q["N"].reshape(shape)), D=_out(q["D"].reshape(shape))
     )
 
 
@@ -309,9 +363,12 @@ def sd_risk(sp: Spectrum, lam, xi, *, teacher_lam=None, return_parts: bool = Fal
 
     Notes
     -----
-    ``E(λ, ξ) = R(λ) − 2ξN(λ) + ξ²D(λ)`` (see :func:`sd_quadratic`); ``R``, ``N``, ``D`` are
-    computed once per distinct ``λ`` so a ``(λ, ξ)`` grid costs ``O(L·r + L·Ξ)``. With
-    ``teacher_lam`` or ``return_parts`` the filter is formed explicitly.
+    ``E(λ, ξ) = R(λ) − 2ξN(λ) + ξ²D(λ)`` (see :func:`sd_quadratic`), evaluated in the vertex
+    form ``E = P(λ) + D(λ)(ξ − ξ*)²`` with ``P = min_ξ E`` computed from the filter itself, so
+    that a risk far below the teacher's does not lose its digits to cancellation. ``P``,
+    ``D`` and ``ξ*`` are computed once per distinct ``λ`` (or ``(λ, λ_t)`` pair), so a
+    ``(λ, ξ)`` grid costs ``O(L·r + L·Ξ)``. With ``return_parts`` the filter is formed
+    explicitly.
 
     Examples
     --------
@@ -326,19 +383,37 @@ def sd_risk(sp: Spectrum, lam, xi, *, teacher_lam=None, return_parts: bool = Fal
     _check_sp(sp)
     lam = check_positive(lam, "lam")
     xi = check_finite(xi, "xi")
-    if teacher_lam is not None or return_parts:
+    if return_parts:
         f = sd_filter(sp.eigvals, lam, xi, teacher_lam=teacher_lam)
         return filter_risk(sp, f, return_parts=return_parts)
-    lam_b, xi_b = np.broadcast_arrays(lam, xi)
-    # evaluate R, N, D on the distinct λ only (grids are usually outer products)
-    uniq, inv = np.unique(lam_b, return_inverse=True)
-    R, N, D, _ = _rnd(sp, uniq)
+    if teacher_lam is None:
+        lam_b, xi_b = check_broadcast(lam=lam, xi=xi)
+        # evaluate the quadratic on the distinct λ only (grids are usually outer products)
+        uniq, inv = np.unique(lam_b, return_inverse=True)
+        q = _rnd(sp, uniq)
+    else:
+        lam_t = check_positive(teacher_lam, "teacher_lam")
+        lam_b, xi_b, lt_b = check_broadcast(lam=lam, xi=xi, teacher_lam=lam_t)
+        pairs = np.stack([lam_b.ravel(), lt_b.ravel()], axis=1)
+        uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
+        q = _rnd(sp, uniq[:, 0].copy(), uniq[:, 1].copy())
     inv = inv.reshape(lam_b.shape)
-    return _out(R[inv] - 2.0 * xi_b * N[inv] + xi_b**2 * D[inv])
+    E = q["P"][inv] + q["D"][inv] * (xi_b - q["xi"][inv]) ** 2
+    # ξ = 0 is ridge: return R itself (already a sum of non-negative terms) so the identity
+    # sd_risk(sp, λ, 0) == ridge_risk(sp, λ) holds exactly.
+    return _out(np.where(xi_b == 0, q["R"][inv], E))
 
 
-def optimal_xi(sp: Spectrum, lam):
+def optimal_xi(sp: Spectrum, lam, *, teacher_lam=None):
     r"""Closed-form optimal distillation weight ``ξ*(λ) = N(λ)/D(λ)``.
+
+    Parameters
+    ----------
+    sp : Spectrum
+    lam : array_like
+        Student (and teacher) ridge penalty ``λ > 0``.
+    teacher_lam : array_like, optional
+        A different teacher penalty ``λ_t`` (``N``, ``D`` then use ``c_j = a_j(λ)(1 − a_j(λ_t))``).
 
     Notes
     -----
@@ -360,8 +435,9 @@ def optimal_xi(sp: Spectrum, lam):
     >>> float(optimal_xi(sp, 1.0))   # λ = γ²/θ² is ridge-optimal in 1-D: no distillation
     0.0
     """
-    q = sd_quadratic(sp, lam)
-    return _out(_safe_div(q.N, q.D))
+    _check_sp(sp)
+    q, shape = _eval(sp, lam, teacher_lam)
+    return _out(q["xi"].reshape(shape))
 
 
 def _safe_div(n, d):
@@ -370,8 +446,13 @@ def _safe_div(n, d):
         return np.where(d > 0, n / np.where(d > 0, d, 1.0), 0.0)
 
 
-def sd_min_risk(sp: Spectrum, lam):
+def sd_min_risk(sp: Spectrum, lam, *, teacher_lam=None):
     r"""Risk at the optimal ``ξ`` for each ``λ``: ``min_ξ E(λ, ξ) = R − N²/D``.
+
+    Notes
+    -----
+    Evaluated as the risk of the filter ``a − ξ*c`` (not as ``R − N²/D``, which cancels
+    when SD gains almost all of the teacher's risk). ``teacher_lam`` as in :func:`sd_risk`.
 
     Examples
     --------
@@ -379,12 +460,16 @@ def sd_min_risk(sp: Spectrum, lam):
     >>> bool(sd_min_risk(sp, 1.0) <= ridge_risk(sp, 1.0))
     True
     """
-    q = sd_quadratic(sp, lam)
-    return _out(np.asarray(q.R) - _safe_div(np.asarray(q.N) ** 2, q.D))
+    _check_sp(sp)
+    q, shape = _eval(sp, lam, teacher_lam)
+    return _out(q["P"].reshape(shape))
 
 
-def sd_gain(sp: Spectrum, lam):
+def sd_gain(sp: Spectrum, lam, *, teacher_lam=None):
     r"""Gain of optimal one-step SD over its teacher, ``R − min_ξ E = N²/D = λ²R'(λ)²/(4D)``.
+
+    With ``teacher_lam`` the gain is over the ``ξ = 0`` student (ridge with the student's
+    ``λ``) and the derivative form no longer applies.
 
     Examples
     --------
@@ -392,24 +477,28 @@ def sd_gain(sp: Spectrum, lam):
     >>> bool(sd_gain(sp, 1.0) > 0)
     True
     """
-    q = sd_quadratic(sp, lam)
-    return _out(_safe_div(np.asarray(q.N) ** 2, q.D))
+    _check_sp(sp)
+    q, shape = _eval(sp, lam, teacher_lam)
+    return _out(_safe_div(q["N"] ** 2, q["D"]).reshape(shape))
 
 
-def xi_above_one_noise_threshold(sp: Spectrum, lam):
+def xi_above_one_noise_threshold(sp: Spectrum, lam, *, teacher_lam=None):
     r"""Noise variance ``γ₁²(λ)`` above which the optimal ``ξ*`` exceeds 1.
 
     Returns
     -------
     float or ndarray
         ``ξ*(λ) > 1`` exactly when ``sp.noise > γ₁²(λ)`` (the noise stored in ``sp`` is
-        ignored). A negative value means ``ξ* > 1`` at every noise level (possible only with
-        a null-space cross term).
+        ignored). A negative value means ``ξ* > 1`` at every noise level (possible with a
+        null-space cross term or a non-diagonal weight matrix; never for diagonal weights).
+        ``inf`` where all risk weights vanish (then ``ξ* = 0`` by convention).
 
     Notes
     -----
     ``N`` and ``D`` are affine in ``γ²``: ``N = N₀ + γ²N₁``, ``D = D₀ + γ²D₁``, and
-    ``N₁ − D₁ = Σ_j M_jj c_j a_j²/s_j² > 0``, so ``N > D ⟺ γ² > (D₀ − N₀)/(N₁ − D₁)``.
+    ``N₁ − D₁ = Σ_j M_jj c_j a_j a_j(λ_t)/s_j² > 0``, so
+    ``N > D ⟺ γ² > (D₀ − N₀)/(N₁ − D₁)``. Numerator and denominator are both formed
+    without subtraction (``D₀ − N₀ = gᵀM((c + 1 − a)∘θ) + gᵀh``, ``g = c∘θ``).
     For ``W = I``:
 
     .. math:: γ₁²(λ) = λ\frac{\sum_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴}{\sum_j s_j⁴/(s_j²+λ)⁴}.
@@ -421,13 +510,14 @@ def xi_above_one_noise_threshold(sp: Spectrum, lam):
     3.0
     """
     _check_sp(sp)
-    lam = check_positive(lam, "lam")
-    _, _, _, (R0, R1, N0, N1, D0, D1) = _rnd(sp, lam.ravel())
-    thr = (D0 - N0) / (N1 - D1)
-    return _out(thr.reshape(lam.shape))
+    q, shape = _eval(sp, lam, teacher_lam)
+    num, den = q["thr_num"], q["thr_den"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        thr = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.inf)
+    return _out(thr.reshape(shape))
 
 
-def optimal_xi_noise_limits(sp: Spectrum, lam):
+def optimal_xi_noise_limits(sp: Spectrum, lam, *, teacher_lam=None):
     r"""Limits of ``ξ*(λ)`` as the noise variance ``γ² → 0`` and ``γ² → ∞``.
 
     Returns
@@ -435,7 +525,9 @@ def optimal_xi_noise_limits(sp: Spectrum, lam):
     (xi_zero, xi_inf) : tuple of float or ndarray
         ``ξ*`` at ``γ² → 0`` (``N₀/D₀``; negative: the student undoes the ridge bias) and at
         ``γ² → ∞`` (``N₁/D₁ = Σ M_jj c_j a_j/s_j² / Σ M_jj c_j²/s_j² > 1``; in one dimension
-        ``1 + s²/λ``). ``xi_zero`` is ``nan`` where there is no signal (``D₀ = 0``).
+        ``1 + s²/λ``). Where there is no (weighted) signal, ``D₀ = N₀ = 0`` and ``ξ*`` is
+        ``N₁/D₁`` at every noise level, which is then also ``xi_zero``; where all risk
+        weights vanish ``ξ* ≡ 0`` and both limits are 0.
 
     Notes
     -----
@@ -450,18 +542,33 @@ def optimal_xi_noise_limits(sp: Spectrum, lam):
     3.0
     """
     _check_sp(sp)
-    lam = check_positive(lam, "lam")
-    _, _, _, (R0, R1, N0, N1, D0, D1) = _rnd(sp, lam.ravel())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo = np.where(D0 > 0, N0 / np.where(D0 > 0, D0, 1.0), np.nan)
-    hi = N1 / D1
-    return _out(lo.reshape(lam.shape)), _out(hi.reshape(lam.shape))
+    q, shape = _eval(sp, lam, teacher_lam)
+    N0, N1, D0, D1 = q["N0"], q["N1"], q["D0"], q["D1"]
+    hi = _safe_div(N1, D1)
+    lo = np.where(D0 > 0, _safe_div(N0, D0), hi)
+    return _out(lo.reshape(shape)), _out(hi.reshape(shape))
 
 
 # ---------------------------------------------------------------------------- optima
 def _lam_grid(sp: Spectrum, per_decade: int) -> np.ndarray:
+    """Log grid over ``[10⁻⁶ min s², 10⁶ max s²]`` widened to cover the noise-to-signal scales.
+
+    For diagonal weights ``R'(λ) = (2/λ) Σ_j w_j c_j a_j (λθ_j² − γ²)/s_j²``, so the optimal
+    ridge ``λ*`` lies in ``[min_j γ²/θ_j², max_j γ²/θ_j²]``: e.g. ``λ* = γ²/θ²`` for equal
+    signal energies. That interval can lie far outside the spectrum's range (weak signal or
+    tiny noise), so the grid is widened to it, with 3 decades of margin (and at most 30
+    decades beyond the spectral range).
+    """
     lo = math.log10(sp.eigvals.min()) - 6.0
     hi = math.log10(sp.eigvals.max()) + 6.0
+    energy = sp.signal_energy[sp.signal_energy > 0]
+    if sp.noise > 0 and energy.size:
+        with np.errstate(over="ignore", divide="ignore"):
+            ratios = np.log10(sp.noise / energy)
+        ratios = ratios[np.isfinite(ratios)]
+        if ratios.size:
+            lo = min(lo, max(float(ratios.min()) - 3.0, lo - 30.0))
+            hi = max(hi, min(float(ratios.max()) + 3.0, hi + 30.0))
     n = int(math.ceil((hi - lo) * per_decade)) + 1
     return np.logspace(lo, hi, n)
 

@@ -20,6 +20,7 @@ __all__ = [
     "check_psd",
     "check_int",
     "check_choice",
+    "check_broadcast",
 ]
 
 
@@ -132,3 +133,14 @@ def check_choice(x, name: str, choices) -> str:
     if not isinstance(x, str) or x not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {x!r}")
     return x
+
+
+def check_broadcast(**named) -> list[np.ndarray]:
+    """Broadcast arrays against each other; on failure name every argument and its shape."""
+    try:
+        return np.broadcast_arrays(*named.values())
+    except ValueError:
+        shapes = ", ".join(f"{k} has shape {np.shape(v)}" for k, v in named.items())
+        raise ValueError(
+            f"{' and '.join(named)} must broadcast to one shape ({shapes})"
+        ) from None
