@@ -5,5 +5,8 @@ Importing this package imports JAX. Simulation code never imports the theory it 
 
 # --- ridge, fixed design (issue 2) ---
 # --- kernel / iterated (issue 3) ---
+from ._kernel import sample_noise as sample_noise
+from ._kernel import simulate_kernel_sd as simulate_kernel_sd
+from ._kernel import simulate_linear_sd as simulate_linear_sd
 # --- random design (issue 4) ---
 # --- classification (issue 5) ---
