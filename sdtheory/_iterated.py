@@ -1182,13 +1182,13 @@ def constrained_rounds(K, y, eps, *, max_rounds: int = 100_000, rtol=None) -> Co
         def F(c, zt=zt):
             return float(((c * zt / (c + d)) ** 2).sum()) - budget
 
-        lo_b = (dmin if null0 == 0 or t > 0 else 0.0) / (r - 1.0)
+        lo_b = dmin / (r - 1.0) if (null0 == 0 or t > 0) else 0.0
         hi = dmax / (r - 1.0) * (1 + 1e-12)
-        lo = lo_b * (1 - 1e-12)
-        while F(lo) > 0 and lo > 0:
-            lo *= 0.5  # only with a null-space part at round 0
-        if lo <= 0 or F(lo) > 0:
-            lo = hi * 1e-300
+        lo = dmin / (r - 1.0) * (1 - 1e-12)
+        for _ in range(2000):  # halving is needed only with a null-space part at round 0
+            if F(lo) <= 0:
+                break
+            lo *= 0.5
         c = optimize.brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
         mults.append(c)
         mb.append((lo_b, dmax / (r - 1.0)))

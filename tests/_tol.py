@@ -19,3 +19,29 @@ RTOL_SYMPY = 1e-9
 # Finite-difference derivatives (central, step h ~ 1e-5 relative): O(h²) truncation ≈ 1e-10,
 # rounding ≈ eps/h ≈ 1e-11, amplified by the size of the function; relative 1e-6 is safe.
 RTOL_FD = 1e-6
+
+# --- asymptotics and tuning (issue 4) ---
+# Finite-sample SD identities on random data, two float64 routes (thin SVD vs direct solves,
+# one-sided difference of nearly equal risks): a few hundred ulps of the risk scale.
+RTOL_IDENTITY = 1e-11
+
+# κ fixed point: the solver stops at a relative step of 4 eps; the residual of
+# κ − λ − γκ tr̄[Σ(Σ+κ)⁻¹], relative to κ, is then a few ulps times the condition 1/(1 − t₂)
+# (which the hypothesis test bounds by its inputs); 1e-10 leaves room for b ≈ 1e4.
+RTOL_KAPPA = 1e-10
+
+# Random-design MC vs deterministic equivalents at small p: the deterministic equivalents are
+# exact only as p → ∞; the finite-p bias of ridge risk functionals is O(1/p). The fast tests
+# allow |mc − theory| ≤ Z·SE + MC_BIAS_PER_P · (|theory| + scale)/p, with the constant fixed
+# a priori at 2 (≈ 2% at p = 100), not fitted to the data; the slow test uses the 1% / 0.05
+# criteria of the issue at p = 800.
+MC_BIAS_PER_P = 2.0
+
+# --- iterated (issue 3) ---
+# Closed-form k-step / kernel paths vs literally re-solving (K + λI) or (XᵀX + λI) at every step:
+# each solve loses ~cond(A)·eps (cond ≤ ~e⁴·λ-ratio on the random test problems), errors add over
+# ≤ 7 steps and |ξ_t| ≤ 4 amplifies them; 1e-10 (absolute, scaled by max|coef|) is that budget.
+RTOL_ITER_SOLVE = 1e-10
+# The optimal k-step schedule vs random schedules: lstsq on a column-scaled Vandermonde-like
+# system (cond up to ~1e8 for k ≤ 4, r ≤ 6) loses ~cond·eps ≈ 1e-8 of relative risk.
+RTOL_OPT_SCHEDULE = 1e-8

@@ -1,0 +1,623 @@
+"""Iterated / multi-step self-distillation: closed forms against literally iterating the fits."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+
+import sdtheory as sd
+from sdtheory import (
+    ScheduleConditioningWarning,
+    Spectrum,
+    collapse_round_bounds,
+    constrained_rounds,
+    expected_alpha_path,
+    filter_risk,
+    ground_truth_convergence_rate,
+    ground_truth_weighted_filter,
+    kernel_self_distill,
+    multistep_filter,
+    multistep_risk,
+    optimal_alpha_expected,
+    optimal_multistep,
+    optimal_schedule,
+    oracle_alpha_path,
+    oracle_risk,
+    poly_to_xis,
+    rbf_kernel,
+    ridge_filter,
+    schedule_quadratic,
+    sd_filter,
+    xis_to_poly,
+)
+from tests._tol import RTOL_EXACT, RTOL_ITER_SOLVE, RTOL_OPT_SCHEDULE
+
+seeds = st.integers(0, 2**31 - 1)
+
+
+def _rand_X(rng, n, d, spread=1.0):
+    U, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    V, _ = np.linalg.qr(rng.standard_normal((d, d)))
+    r = min(n, d)
+    s = np.exp(rng.uniform(-spread, spread, r))
+    return (U[:, :r] * s) @ V[:, :r].T
+
+
+def _rand_kernel(rng, n, kind):
+    x = rng.uniform(0, 1, (n, 2))
+    if kind == "rbf":
+        return rbf_kernel(x, gamma=float(rng.uniform(1.0, 20.0)))
+    if kind == "poly":
+        return sd.polynomial_kernel(x, degree=int(rng.integers(1, 4)), coef0=1.0)
+    if kind == "linear-singular":
+        return sd.linear_kernel(rng.standard_normal((n, 3)))
+    A = rng.standard_normal((n, n))
+    return A @ A.T / n + 0.1 * np.eye(n)
+
+
+# ---------------------------------------------------------------------------- k-step filter
+@given(seed=seeds, k=st.integers(0, 5), n=st.integers(3, 12), d=st.integers(2, 9))
+def test_multistep_filter_equals_literal_linear_ridge_iteration(seed, k, n, d):
+    """Filter formula vs repeated solves (XᵀX + λI)θ = Xᵀ target, ξ_t anywhere in [−3, 4]."""
+    rng = np.random.default_rng(seed)
+    X = _rand_X(rng, n, d)
+    y = rng.standard_normal(n)
+    lam = float(np.exp(rng.uniform(-2, 2)))
+    xis = rng.uniform(-3, 4, k)
+    A = X.T @ X + lam * np.eye(d)
+    theta = np.linalg.solve(A, X.T @ y)
+    for xi in xis:
+        theta = np.linalg.solve(A, X.T @ ((1 - xi) * y + xi * (X @ theta)))
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = s > 1e-10 * s[0]
+    U, s, Vt = U[:, keep], s[keep], Vt[keep]
+    q = multistep_filter(s**2, lam, xis)
+    theta_f = Vt.T @ (q * (U.T @ y) / s)
+    scale = max(1.0, np.abs(theta).max())
+    np.testing.assert_allclose(theta_f, theta, rtol=0, atol=RTOL_ITER_SOLVE * scale)
+
+
+def test_multistep_k0_is_ridge_and_k1_is_one_step_student():
+    ev = np.array([5.0, 1.0, 0.2])
+    np.testing.assert_allclose(multistep_filter(ev, 0.7, []), ridge_filter(ev, 0.7), rtol=1e-15)
+    for xi in (-1.0, 0.3, 2.5):
+        np.testing.assert_allclose(multistep_filter(ev, 0.7, [xi]), sd_filter(ev, 0.7, xi),
+                                   rtol=RTOL_EXACT)
+
+
+def test_multistep_filter_broadcasts_over_lam_and_schedule_batch():
+    ev = np.array([4.0, 1.0])
+    xis = np.array([[0.5, 2.0], [1.0, 1.0], [-1.0, 0.0]])
+    lam = np.array([[0.5], [1.0]])
+    out = multistep_filter(ev, lam, xis)
+    assert out.shape == (2, 3, 2)
+    for i in range(2):
+        for j in range(3):
+            np.testing.assert_allclose(out[i, j], multistep_filter(ev, lam[i, 0], xis[j]), rtol=1e-15)
+
+
+@given(seed=seeds, k=st.integers(0, 6))
+def test_poly_roundtrip_and_filter_identity(seed, k):
+    rng = np.random.default_rng(seed)
+    xis = rng.uniform(-3, 3, k)
+    xis[np.abs(xis) < 0.05] = 0.5  # keep products away from zero (invertible)
+    xb = xis_to_poly(xis)
+    assert xb.shape == (k + 1,)
+    assert abs(xb.sum() - 1) < 1e-12
+    np.testing.assert_allclose(poly_to_xis(xb), xis, rtol=1e-8, atol=1e-10)
+    ev = np.exp(rng.uniform(-2, 2, 5))
+    lam = 0.8
+    a = ridge_filter(ev, lam)
+    f_poly = (xb[None, :] * a[:, None] ** np.arange(1, k + 2)).sum(1)
+    np.testing.assert_allclose(f_poly, multistep_filter(ev, lam, xis), rtol=RTOL_EXACT, atol=1e-14)
+
+
+def test_xis_to_poly_matches_the_note_formula():
+    xis = np.array([0.3, -1.2, 2.5, 0.7])  # ξ_1..ξ_4
+    k = xis.size
+    xb = xis_to_poly(xis)
+    assert xb[k] == pytest.approx(np.prod(xis))
+    for i in range(k):  # ξ̄_i = (1 − ξ_{k−i}) Π_{j=k−i+1..k} ξ_j  (1-based ξ)
+        expect = (1 - xis[k - i - 1]) * np.prod(xis[k - i:])
+        assert xb[i] == pytest.approx(expect, rel=1e-14)
+
+
+def test_poly_to_xis_errors():
+    with pytest.raises(ValueError, match="xibar must not be empty"):
+        poly_to_xis([])
+    with pytest.raises(ValueError, match="sum to 1"):
+        poly_to_xis([0.5, 0.2])
+    with pytest.raises(ValueError, match="not invertible.*undetermined"):
+        poly_to_xis([1.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="not invertible.*no xi_1"):
+        poly_to_xis([1.0, -1.0, 1.0])
+    with pytest.raises(ValueError, match="1-D"):
+        poly_to_xis([[1.0]])
+    assert poly_to_xis([1.0]).shape == (0,)
+
+
+def test_schedule_quadratic_reproduces_risk_including_matrix_weights():
+    rng = np.random.default_rng(3)
+    X = _rand_X(rng, 7, 5)
+    th = rng.standard_normal(5)
+    W = rng.standard_normal((5, 5))
+    for weights in ("parameter", "prediction", W @ W.T):
+        sp = Spectrum.from_design(X, th, 0.7, weights=weights)
+        for xis in ([], [0.4], [2.0, -1.0, 0.5]):
+            Q, q, c = schedule_quadratic(sp, 0.9, len(xis))
+            xb = xis_to_poly(xis)
+            assert xb @ Q @ xb - 2 * q @ xb + c == pytest.approx(
+                multistep_risk(sp, 0.9, xis), rel=1e-10)
+
+
+# ---------------------------------------------------------------------------- optimal schedule
+def _random_spectrum(rng, r, matrix=False):
+    ev = np.exp(rng.uniform(-1.5, 1.5, r))
+    th = rng.standard_normal(r) * np.exp(rng.uniform(-1, 1, r))
+    if matrix:
+        W = rng.standard_normal((r, r))
+        return Spectrum(eigvals=ev, signal=th, noise=float(rng.uniform(0.1, 2)), weights=W @ W.T)
+    return Spectrum(eigvals=ev, signal=th, noise=float(rng.uniform(0.1, 2)))
+
+
+@settings(max_examples=15)
+@given(seed=seeds, r=st.integers(2, 6), k=st.integers(1, 4), matrix=st.booleans())
+def test_optimal_schedule_beats_random_schedules(seed, r, k, matrix):
+    """≥ 2,000 random schedules (vectorized), incl. ξ far outside [0, 1], plus local perturbations."""
+    rng = np.random.default_rng(seed)
+    sp = _random_spectrum(rng, r, matrix)
+    lam = float(np.exp(rng.uniform(-1, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScheduleConditioningWarning)
+        opt = optimal_schedule(sp, lam, k)
+    Xi = np.concatenate([rng.uniform(-3, 4, (1000, k)), rng.standard_normal((1000, k)) * 10])
+    risks = multistep_risk(sp, lam, Xi)
+    tol = RTOL_OPT_SCHEDULE * max(opt.risk, 1e-300)
+    assert opt.risk <= risks.min() + tol
+    # near the optimum in ξ̄ (feasible directions Σ δ = 0)
+    Q, q, c = schedule_quadratic(sp, lam, k)
+    D = rng.standard_normal((500, k + 1))
+    D -= D.mean(1, keepdims=True)
+    for scale in (1e-3, 1e-1):
+        XB = opt.xibar + scale * D
+        vals = np.einsum("bi,ij,bj->b", XB, Q, XB) - 2 * XB @ q + c
+        assert opt.risk <= vals.min() + tol
+    # the schedule and ξ̄ describe the same filter
+    if opt.xis is not None and opt.max_abs_xi < 1e4:
+        np.testing.assert_allclose(multistep_risk(sp, lam, opt.xis), opt.risk,
+                                   rtol=1e-6)
+    assert opt.risk <= opt.ridge_risk + tol
+    assert opt.risk >= opt.oracle_risk - tol
+
+
+def test_optimal_schedule_kkt_on_the_quadratic():
+    rng = np.random.default_rng(11)
+    sp = _random_spectrum(rng, 5)
+    opt = optimal_schedule(sp, 0.6, 2)
+    Q, q, c = schedule_quadratic(sp, 0.6, 2)
+    grad = Q @ opt.xibar - q  # must be ∝ 1 (the constraint normal)
+    assert np.ptp(grad) <= 1e-9 * np.abs(grad).max() + 1e-12
+
+
+@settings(max_examples=20)
+@given(seed=seeds, r=st.integers(1, 4), extra=st.integers(0, 2), reps=st.booleans())
+def test_optimal_schedule_reaches_oracle_when_k_at_least_distinct(seed, r, extra, reps):
+    rng = np.random.default_rng(seed)
+    ev = np.exp(np.linspace(-1.0, 1.0, r)) if r > 1 else np.array([1.3])
+    th = rng.standard_normal(r)
+    if reps:  # repeated eigenvalues: only the distinct ones count
+        ev, th = np.repeat(ev, 2), np.concatenate([th, rng.standard_normal(r)])
+    sp = Spectrum(eigvals=ev, signal=th, noise=float(rng.uniform(0.2, 1.5)))
+    lam = float(np.exp(rng.uniform(-1, 1)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScheduleConditioningWarning)
+        opt = optimal_schedule(sp, lam, r + extra)
+    # a spectral filter is constant on an eigenspace: the reachable bound is the Wiener filter of
+    # the eigenspace's pooled signal (the per-coordinate oracle when eigenvalues are distinct)
+    h = sp.signal_energy + sp.noise / sp.eigvals
+    f_group = np.array([(sp.signal_energy[ev == e]).sum() / h[ev == e].sum() for e in ev])
+    bound = filter_risk(sp, f_group)
+    assert opt.risk == pytest.approx(bound, rel=1e-7, abs=1e-12)
+    if not reps:
+        assert bound == pytest.approx(oracle_risk(sp), rel=1e-12)
+
+
+def test_optimal_schedule_k_below_distinct_does_not_reach_oracle_generically():
+    sp = Spectrum(eigvals=[9.0, 4.0, 1.0], signal_energy=[1.0, 0.0, 0.0], noise=1.0)
+    o2, o3 = optimal_schedule(sp, 1.0, 2), optimal_schedule(sp, 1.0, 3)
+    assert o2.risk > o3.risk * (1 + 1e-6)
+    assert o3.risk == pytest.approx(oracle_risk(sp), rel=1e-8)
+
+
+def test_optimal_schedule_reports_conditioning_for_close_eigenvalues():
+    sp = Spectrum(eigvals=[1.0, 1.0001, 1.0002, 1.0003], signal_energy=[1.0, 0.0, 2.0, 0.1],
+                  noise=1.0)
+    with pytest.warns(ScheduleConditioningWarning, match="ill-conditioned"):
+        opt = optimal_schedule(sp, 1.0, 4)
+    assert opt.max_abs_xi > 1e4 or opt.cond > 1e10
+    assert "ill-conditioned" in opt.message
+
+
+def test_optimal_schedule_errors():
+    sp = Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        optimal_schedule(sp, 1.0, 0)
+    with pytest.raises(TypeError, match="sp must be a Spectrum"):
+        optimal_schedule([1.0], 1.0, 1)
+    with pytest.raises(ValueError, match="lam must be > 0"):
+        optimal_schedule(sp, -1.0, 1)
+    with pytest.raises(TypeError, match="xis must be a sequence"):
+        multistep_filter([1.0], 1.0, None)
+    with pytest.raises(ValueError, match="scalar"):
+        multistep_filter([1.0], 1.0, 0.5)
+    with pytest.raises(ValueError, match="xis must be finite"):
+        multistep_filter([1.0], 1.0, [np.nan])
+
+
+def test_optimal_multistep_k1_matches_optimal_sd_and_beats_ridge():
+    sp = Spectrum(eigvals=[4.0, 1.0, 0.25], signal_energy=[4.0, 1.0, 0.25], noise=1.0)
+    one = optimal_multistep(sp, 1, per_decade=16)
+    ref = sd.optimal_sd(sp)
+    assert ref.boundary is None
+    assert one.risk == pytest.approx(ref.risk, rel=1e-7)
+    two = optimal_multistep(sp, 2)
+    assert two.risk <= one.risk * (1 + 1e-9)
+    assert two.ratio_to_ridge >= 1.0
+
+
+def test_multistep_gain_grows_with_number_of_directions():
+    """Pareek et al.: singular values 1..r, θ* on the top direction: ridge/r-step ratio ~ r."""
+    ratios = []
+    for r in (2, 3, 4):
+        ev = np.arange(1, r + 1, dtype=float)[::-1] ** 2
+        th = np.zeros(r)
+        th[0] = 1.0
+        sp = Spectrum(eigvals=ev, signal=th, noise=1.0)
+        ridge = sd.optimal_ridge(sp).risk
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ScheduleConditioningWarning)
+            best = optimal_schedule(sp, 1.0, r).risk
+        assert best == pytest.approx(oracle_risk(sp), rel=1e-6)
+        ratios.append(ridge / best)
+    assert ratios[0] < ratios[1] < ratios[2]
+
+
+# ---------------------------------------------------------------------------- ground-truth weighting
+@given(seed=seeds, tau=st.integers(1, 12))
+def test_ground_truth_filter_closed_form_equals_recursion_and_multistep(seed, tau):
+    rng = np.random.default_rng(seed)
+    ev = np.exp(rng.uniform(-3, 3, 6))
+    lam = float(np.exp(rng.uniform(-2, 2)))
+    alpha = float(rng.choice([0.0, 1.0, rng.uniform()]))
+    a = ev / (ev + lam)
+    b = a.copy()
+    for _ in range(tau - 1):
+        b = a * ((1 - alpha) * b + alpha)
+    np.testing.assert_allclose(ground_truth_weighted_filter(ev, lam, alpha, tau), b,
+                               rtol=RTOL_EXACT, atol=1e-15)
+    np.testing.assert_allclose(multistep_filter(ev, lam, np.full(tau - 1, 1 - alpha)), b,
+                               rtol=RTOL_EXACT, atol=1e-15)
+
+
+@given(seed=seeds)
+def test_ground_truth_limit_is_ridge_with_lam_over_alpha_and_gap_formula(seed):
+    rng = np.random.default_rng(seed)
+    ev = np.exp(rng.uniform(-3, 3, 6))
+    lam = float(np.exp(rng.uniform(-2, 2)))
+    alpha = float(rng.uniform(0.05, 1.0))
+    binf = ground_truth_weighted_filter(ev, lam, alpha, np.inf)
+    np.testing.assert_allclose(binf, ridge_filter(ev, lam / alpha), rtol=1e-14)
+    a = ridge_filter(ev, lam)
+    rate = ground_truth_convergence_rate(ev, lam, alpha)
+    assert rate == pytest.approx(((1 - alpha) * a).max())
+    for tau in (1, 2, 5, 20):
+        gap = ground_truth_weighted_filter(ev, lam, alpha, tau) - binf
+        np.testing.assert_allclose(gap, ((1 - alpha) * a) ** (tau - 1) * (a - binf),
+                                   rtol=1e-9, atol=1e-15)
+        assert (gap >= -1e-15).all()
+        assert np.abs(gap).max() <= rate ** (tau - 1) * (a - binf).max() + 1e-15
+    # many steps converge to the limit
+    np.testing.assert_allclose(ground_truth_weighted_filter(ev, lam, alpha, 5000), binf, atol=1e-10)
+    assert np.all(ground_truth_weighted_filter(ev, lam, 0.0, np.inf) == 0.0)
+
+
+def test_ground_truth_filter_broadcasts():
+    out = ground_truth_weighted_filter([4.0, 1.0], [[0.5], [1.0]], [0.0, 0.5, 1.0], 3)
+    assert out.shape == (2, 3, 2)
+    np.testing.assert_allclose(out[1, 2], ridge_filter([4.0, 1.0], 1.0))  # α = 1: ridge forever
+
+
+def test_sparsification_ratios():
+    """Ratios b_j/b_k (d_j > d_k) never fall below the first fit's; monotone in τ for α = 0 only."""
+    ev = np.array([10.0, 3.0, 1.0, 0.3, 0.1])
+    lam = 0.5
+    for alpha in (0.0, 0.1, 0.5, 0.9):
+        B = np.array([ground_truth_weighted_filter(ev, lam, alpha, t) for t in range(1, 30)])
+        R = B[:, :-1] / B[:, 1:]
+        assert (R >= R[0] * (1 - 1e-12)).all()
+        if alpha == 0.0:
+            assert (np.diff(R, axis=0) > 0).all()
+
+
+def test_ground_truth_errors():
+    with pytest.raises(ValueError, match=r"alpha .*\[0, 1\]"):
+        ground_truth_weighted_filter([1.0], 1.0, 1.5, 2)
+    with pytest.raises(ValueError, match=r"alpha .*\[0, 1\]"):
+        ground_truth_weighted_filter([1.0], 1.0, -0.1, 2)
+    with pytest.raises(ValueError, match="step must be >= 1"):
+        ground_truth_weighted_filter([1.0], 1.0, 0.5, 0)
+    with pytest.raises(ValueError, match="step must be"):
+        ground_truth_weighted_filter([1.0], 1.0, 0.5, 2.5)
+    with pytest.raises(TypeError, match="step"):
+        ground_truth_weighted_filter([1.0], 1.0, 0.5, True)
+    with pytest.raises(ValueError, match="lam must be > 0"):
+        ground_truth_weighted_filter([1.0], 0.0, 0.5, 2)
+    with pytest.raises(ValueError, match="alpha must not contain NaN"):
+        ground_truth_weighted_filter([1.0], 1.0, np.nan, 2)
+
+
+# ---------------------------------------------------------------------------- kernel path
+@settings(max_examples=25)
+@given(seed=seeds, kind=st.sampled_from(["rbf", "poly", "linear-singular", "wishart"]),
+       n=st.integers(4, 14), steps=st.integers(1, 7), per_step=st.booleans())
+def test_kernel_self_distill_equals_repeated_solves(seed, kind, n, steps, per_step):
+    rng = np.random.default_rng(seed)
+    K = _rand_kernel(rng, n, kind)
+    y = rng.standard_normal(n)
+    lam = float(np.exp(rng.uniform(-2, 1)))
+    alpha = rng.uniform(-1.0, 2.0, steps - 1) if per_step else float(rng.uniform())
+    fit = kernel_self_distill(K, y, lam, alpha=alpha, steps=steps)
+    A = K + lam * np.eye(n)
+    al = np.broadcast_to(alpha, (steps - 1,))
+    c = np.linalg.solve(A, y)
+    ref = [c]
+    for t in range(steps - 1):
+        c = np.linalg.solve(A, al[t] * y + (1 - al[t]) * (K @ c))
+        ref.append(c)
+    ref = np.array(ref)
+    scale = max(1.0, np.abs(ref).max())
+    np.testing.assert_allclose(fit.coef, ref, rtol=0, atol=RTOL_ITER_SOLVE * scale)
+    np.testing.assert_allclose(fit.fitted, ref @ K, rtol=0, atol=RTOL_ITER_SOLVE * scale * n)
+    Knew = K[: n // 2]  # cross-kernel of new points (here: some training points)
+    np.testing.assert_allclose(fit.predict(Knew), ref @ Knew.T, rtol=0,
+                               atol=RTOL_ITER_SOLVE * scale * n)
+    if not per_step:
+        if alpha > 0:
+            np.testing.assert_allclose(fit.limit_coef, np.linalg.solve(K + lam / alpha * np.eye(n), y),
+                                       rtol=0, atol=RTOL_ITER_SOLVE * scale)
+        else:
+            assert np.all(fit.limit_coef == 0)
+    else:
+        assert fit.limit_coef is None
+
+
+def test_kernel_path_converges_to_limit_and_any_step_from_first_fit():
+    x = np.linspace(0, 1, 11)
+    K = rbf_kernel(x, gamma=80.0)
+    y = np.sin(2 * np.pi * x) + 0.5 * np.random.default_rng(0).standard_normal(11)
+    fit = kernel_self_distill(K, y, 0.2, alpha=0.4, steps=200)
+    np.testing.assert_allclose(fit.coef[-1], fit.limit_coef, atol=1e-10)
+    # ŷ^(τ) = V B^(τ) A⁻¹ Vᵀ ŷ^(1)
+    d, V = np.linalg.eigh(K)
+    a = d / (d + 0.2)
+    for tau in (2, 5):
+        b = ground_truth_weighted_filter(d, 0.2, 0.4, tau)
+        np.testing.assert_allclose(V @ (b / a * (V.T @ fit.fitted[0])), fit.fitted[tau - 1],
+                                   atol=1e-10)
+
+
+def test_kernel_self_distill_matches_multistep_on_linear_kernel():
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((9, 4))
+    y = rng.standard_normal(9)
+    xis = np.array([1.7, -0.4, 2.2])
+    fit = kernel_self_distill(sd.linear_kernel(X), y, 0.8, alpha=1 - xis, steps=4)
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    for k in range(4):
+        q = multistep_filter(s**2, 0.8, xis[:k])
+        np.testing.assert_allclose(fit.fitted[k], U @ (q * (U.T @ y)), atol=1e-11)
+
+
+def test_kernel_self_distill_errors():
+    K = np.eye(3)
+    y = np.ones(3)
+    with pytest.raises(ValueError, match=r"alpha .*\[0, 1\]"):
+        kernel_self_distill(K, y, 1.0, alpha=1.2)
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        kernel_self_distill(K, y, 1.0, steps=0)
+    with pytest.raises(ValueError, match="y must have shape"):
+        kernel_self_distill(K, np.ones(4), 1.0)
+    with pytest.raises(ValueError, match="symmetric"):
+        kernel_self_distill(np.array([[1.0, 0.5, 0], [0, 1, 0], [0, 0, 1]]), y, 1.0)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        kernel_self_distill(np.diag([1.0, -1.0, 1.0]), y, 1.0)
+    with pytest.raises(ValueError, match="length steps - 1"):
+        kernel_self_distill(K, y, 1.0, alpha=[], steps=3)  # empty schedule
+    with pytest.raises(ValueError, match="lam must be > 0"):
+        kernel_self_distill(K, y, 0.0)
+    fit = kernel_self_distill(K, y, 1.0, steps=2)
+    with pytest.raises(ValueError, match="K_new must have shape"):
+        fit.predict(np.ones((2, 5)))
+    fit = kernel_self_distill(K, y, 1.0, alpha=[0.5], steps=2)
+    with pytest.raises(ValueError, match="no tau = infinity"):
+        fit.predict_limit(np.ones((2, 3)))
+
+
+# ---------------------------------------------------------------------------- optimal α
+def test_optimal_alpha_expected_is_the_1d_minimizer_and_can_leave_unit_interval():
+    rng = np.random.default_rng(2)
+    outside = False
+    for noise in (0.0, 0.1, 1.0, 10.0):
+        sp = Spectrum(eigvals=np.exp(rng.uniform(-2, 2, 6)), signal=rng.standard_normal(6),
+                      noise=noise)
+        lam = 0.7
+        a = ridge_filter(sp.eigvals, lam)
+        prev = ground_truth_weighted_filter(sp.eigvals, lam, 0.0, 3)
+        al = optimal_alpha_expected(sp, lam, prev)
+        res = optimize.minimize_scalar(lambda t: filter_risk(sp, a * (prev + t * (1 - prev))))
+        assert al == pytest.approx(res.x, rel=1e-6, abs=1e-7)
+        outside |= not (0.0 <= al <= 1.0)
+    assert outside  # e.g. no noise: α* > 1 undoes the shrinkage
+    path = expected_alpha_path(sp, lam, 5)
+    assert path.filters.shape == (5, 6) and path.alphas.shape == (4,)
+    assert (path.risks[1:] <= path.risks[0] + 1e-14).all()
+
+
+def test_oracle_alpha_path_is_the_1d_minimizer_on_literal_fits():
+    x = np.linspace(0, 1, 11)
+    K = rbf_kernel(x, gamma=80.0)
+    ys = np.sin(2 * np.pi * x)
+    y = ys + 0.5 * np.random.default_rng(4).standard_normal(11)
+    p = oracle_alpha_path(K, y, ys, 0.2, 5)
+    A = K + 0.2 * np.eye(11)
+    c = np.linalg.solve(A, y)
+    for t, al in enumerate(p.alphas):
+        def loss(a, c=c):
+            return np.mean((K @ np.linalg.solve(A, a * y + (1 - a) * (K @ c)) - ys) ** 2)
+        res = optimize.minimize_scalar(loss)
+        assert al == pytest.approx(res.x, rel=1e-5, abs=1e-6)
+        c = np.linalg.solve(A, al * y + (1 - al) * (K @ c))
+        np.testing.assert_allclose(p.coef[t + 1], c, atol=1e-10)
+        assert p.risks[t + 1] == pytest.approx(loss(al), rel=1e-10)
+    with pytest.raises(ValueError, match="y_star must have shape"):
+        oracle_alpha_path(K, y, ys[:5], 0.2, 3)
+
+
+# ---------------------------------------------------------------------------- constrained rounds
+def _pd_kernel(rng, n, log_spread):
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    d = np.exp(rng.uniform(0, log_spread, n))
+    return (Q * d) @ Q.T
+
+
+@settings(max_examples=30)
+@given(seed=seeds, n=st.integers(2, 10), spread=st.floats(0.0, 4.0), r0=st.floats(1.05, 12.0))
+def test_constrained_rounds_monotone_kkt_and_bounds(seed, n, spread, r0):
+    rng = np.random.default_rng(seed)
+    K = _pd_kernel(rng, n, spread)
+    y = rng.standard_normal(n)
+    eps = float(y @ y) / (n * r0**2)
+    res = constrained_rounds(K, y, eps)
+    T = res.collapse_round
+    assert res.multipliers.shape == (T,) and res.norms.shape == (T + 1,)
+    assert (np.diff(res.norms) < 0).all()
+    assert (np.diff(res.multipliers) > 0).all()
+    assert res.norms[-1] ** 2 <= n * eps and (res.norms[:-1] ** 2 > n * eps).all()
+    # KKT: every round's constraint is active at the returned multiplier (literal solve on K)
+    yt = y.copy()
+    for t in range(T):
+        coef = np.linalg.solve(K + res.multipliers[t] * np.eye(n), yt)
+        f = K @ coef
+        assert np.mean((f - yt) ** 2) == pytest.approx(eps, rel=1e-9)
+        np.testing.assert_allclose(res.coef[t], coef, atol=1e-9 * max(1, np.abs(coef).max()))
+        yt = f
+    # multiplier bounds d_min/(r_t − 1) ≤ c_t ≤ d_max/(r_t − 1)
+    lo, hi = res.multiplier_bounds.T
+    assert (lo <= res.multipliers * (1 + 1e-9)).all() and (res.multipliers <= hi * (1 + 1e-9)).all()
+    # round bounds
+    b = res.bounds
+    assert b["lower"] <= T <= b["upper"] <= b["upper_simple"] <= b["upper_kappa"]
+    # sparsification: filter ratios for d_j > d_k strictly increase
+    if T >= 2:
+        d = res.eigvals
+        R = res.filters[:, :-1] / res.filters[:, 1:]
+        distinct = d[:-1] > d[1:] * (1 + 1e-9)
+        assert (np.diff(R[:, distinct], axis=0) > 0).all()
+
+
+@settings(max_examples=30)
+@given(r0=st.floats(1.0001, 50.0), kappa=st.floats(1.0, 1e3))
+def test_collapse_round_bound_ordering(r0, kappa):
+    b = collapse_round_bounds(r0, kappa)
+    assert b["lower"] <= b["upper"] <= b["upper_simple"] <= b["upper_kappa"]
+
+
+def test_kappa_one_is_exact():
+    for r0 in (1.5, 2.0 + 1e-3, 3.7, 9.2):
+        n = 4
+        y = np.full(n, 1.0)
+        eps = n / (n * r0**2)
+        res = constrained_rounds(3.0 * np.eye(n), y, eps)
+        np.testing.assert_allclose(res.ratios, r0 - np.arange(res.collapse_round + 1), atol=1e-10)
+        assert res.collapse_round == math.ceil(r0 - 1)
+        assert res.bounds["lower"] == res.bounds["upper"] == res.collapse_round
+        np.testing.assert_allclose(res.multipliers, 3.0 / (res.ratios[:-1] - 1), rtol=1e-10)
+
+
+def _direct_round(K, yt, eps):
+    """min αᵀKα s.t. ‖Kα − y_t‖² ≤ Nε by SLSQP (independent of the root-finding)."""
+    n = len(yt)
+    if yt @ yt <= n * eps:
+        return np.zeros(n)
+    cons = {"type": "ineq", "fun": lambda a: n * eps - np.sum((K @ a - yt) ** 2),
+            "jac": lambda a: -2 * K @ (K @ a - yt)}
+    a0 = np.linalg.solve(K + 1e-3 * np.eye(n), yt)
+    res = optimize.minimize(lambda a: a @ K @ a, a0, jac=lambda a: 2 * K @ a, constraints=[cons],
+                            method="SLSQP", options={"ftol": 1e-14, "maxiter": 500})
+    return res.x
+
+
+def test_constrained_rounds_match_direct_constrained_solves_and_collapse_round():
+    rng = np.random.default_rng(7)
+    n = 6
+    K = _pd_kernel(rng, n, 2.0)
+    y = rng.standard_normal(n)
+    eps = float(y @ y) / (n * 3.3**2)
+    res = constrained_rounds(K, y, eps)
+    assert res.collapse_round >= 2
+    yt = y.copy()
+    for t in range(res.collapse_round + 1):
+        a = _direct_round(K, yt, eps)
+        if t < res.collapse_round:
+            assert np.abs(K @ a).max() > 1e-3  # not collapsed yet
+            np.testing.assert_allclose(K @ a, K @ res.coef[t], atol=1e-5)
+            yt = K @ res.coef[t]
+        else:
+            assert np.all(a == 0)  # f ≡ 0 is feasible, hence optimal, exactly at round T
+    assert yt @ yt <= n * eps < (K @ res.coef[res.collapse_round - 2]) @ (K @ res.coef[res.collapse_round - 2])
+
+
+def test_frozen_multiplier_is_alpha_zero_ground_truth():
+    ev = np.array([5.0, 2.0, 0.5])
+    lam = 0.7
+    cum = np.ones(3)
+    for tau in range(1, 6):
+        cum = cum * ev / (ev + lam)
+        np.testing.assert_allclose(ground_truth_weighted_filter(ev, lam, 0.0, tau), cum, rtol=1e-13)
+
+
+def test_constrained_rounds_singular_kernel_and_infeasible():
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((6, 2))
+    K = sd.linear_kernel(X)  # rank 2
+    y = X @ np.array([1.0, -2.0]) + 0.01 * rng.standard_normal(6)
+    res = constrained_rounds(K, y, eps=0.05)
+    assert (np.diff(res.norms) < 0).all() and (np.diff(res.multipliers) > 0).all()
+    assert res.bounds["lower"] <= res.collapse_round <= res.bounds["upper"]
+    with pytest.raises(ValueError, match="infeasible"):
+        constrained_rounds(K, rng.standard_normal(6) * 10, eps=1e-3)
+
+
+def test_constrained_rounds_errors_and_immediate_collapse():
+    K, y = np.eye(2), np.array([1.0, 1.0])
+    for bad in (0.0, -1.0, np.nan, np.inf):
+        with pytest.raises(ValueError, match="eps"):
+            constrained_rounds(K, y, bad)
+    with pytest.raises(ValueError, match="y must have shape"):
+        constrained_rounds(K, np.ones(3), 0.1)
+    with pytest.raises(ValueError, match="symmetric"):
+        constrained_rounds(np.array([[1.0, 1.0], [0.0, 1.0]]), y, 0.1)
+    with pytest.raises(ValueError, match="positive semi-definite"):
+        constrained_rounds(np.array([[1.0, 2.0], [2.0, 1.0]]), y, 0.1)
+    res = constrained_rounds(K, y, 1.0)  # ‖y‖² = Nε: f ≡ 0 at once
+    assert res.collapse_round == 0 and res.multipliers.size == 0
+    with pytest.raises(ValueError, match="r0 must be >= 0"):
+        collapse_round_bounds(-1.0, 2.0)
+    with pytest.raises(ValueError, match="kappa must be >= 1"):
+        collapse_round_bounds(2.0, 0.5)
