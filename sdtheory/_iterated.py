@@ -541,7 +541,9 @@ def optimal_multistep(sp: Spectrum, k: int, *, per_decade: int = 8, decades: flo
     -----
     The profile ``P(λ) = min_ξ E(λ, ξ)`` (one constrained least squares per ``λ``) is
     evaluated on a log grid; the best grid point is refined by bounded Brent in ``log λ``
-    between its neighbours. For ``k ≥`` #distinct eigenvalues ``P`` is flat at the oracle.
+    between its neighbours. For ``k ≥`` #distinct eigenvalues ``P`` is flat at the oracle;
+    on a flat profile the grid ``λ`` with the smallest ``max|ξ_t|`` (best-conditioned
+    schedule) is returned.
 
     Examples
     --------
@@ -567,8 +569,20 @@ def optimal_multistep(sp: Spectrum, k: int, *, per_decade: int = 8, decades: flo
 
     vals = np.array([prof(x) for x in grid])
     i = int(np.argmin(vals))
+    flat = np.flatnonzero(vals <= vals[i] * (1 + 1e-9) + 1e-300)
     boundary = None
-    if i == 0:
+    if flat.size > 1 and (flat.size > 3 or np.ptp(flat) > 2):
+        # flat profile (e.g. k ≥ #distinct eigenvalues: the oracle at every λ): pick the
+        # best-conditioned schedule, smallest max|ξ_t|
+        def size(lam):
+            xb, _, _, _ = _solve_schedule(sp, lam, k, H, L, fstar)
+            try:
+                return float(np.abs(poly_to_xis(xb, atol=1e-12)).max())
+            except ValueError:
+                return math.inf
+
+        lam = float(grid[min(flat, key=lambda j: size(grid[j]))])
+    elif i == 0:
         boundary, lam = "lam-grid-low", float(grid[0])
     elif i == grid.size - 1:
         boundary, lam = "lam-grid-high", float(grid[-1])
