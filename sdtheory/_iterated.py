@@ -569,9 +569,14 @@ def optimal_multistep(sp: Spectrum, k: int, *, per_decade: int = 8, decades: flo
 
     vals = np.array([prof(x) for x in grid])
     i = int(np.argmin(vals))
-    flat = np.flatnonzero(vals <= vals[i] * (1 + 1e-9) + 1e-300)
+    near = vals <= vals[i] * (1 + 1e-9) + 1e-300
+    lo_i, hi_i = i, i
+    while lo_i > 0 and near[lo_i - 1]:
+        lo_i -= 1
+    while hi_i < grid.size - 1 and near[hi_i + 1]:
+        hi_i += 1
     boundary = None
-    if flat.size > 1 and (flat.size > 3 or np.ptp(flat) > 2):
+    if hi_i - lo_i >= 3:
         # flat profile (e.g. k ≥ #distinct eigenvalues: the oracle at every λ): pick the
         # best-conditioned schedule, smallest max|ξ_t|
         def size(lam):
@@ -581,17 +586,25 @@ def optimal_multistep(sp: Spectrum, k: int, *, per_decade: int = 8, decades: flo
             except ValueError:
                 return math.inf
 
-        lam = float(grid[min(flat, key=lambda j: size(grid[j]))])
-    elif i == 0:
-        boundary, lam = "lam-grid-low", float(grid[0])
-    elif i == grid.size - 1:
-        boundary, lam = "lam-grid-high", float(grid[-1])
+        lam = float(grid[min(range(lo_i, hi_i + 1), key=lambda j: size(grid[j]))])
     else:
-        res = optimize.minimize_scalar(
-            lambda t: prof(math.exp(t)), bounds=(math.log(grid[i - 1]), math.log(grid[i + 1])),
-            method="bounded", options={"xatol": 1e-8},
-        )
-        lam = math.exp(res.x) if res.fun <= vals[i] else float(grid[i])
+        cands = []
+        for j in range(1, grid.size - 1):  # refine every interior local minimum
+            if vals[j] <= vals[j - 1] and vals[j] <= vals[j + 1]:
+                res = optimize.minimize_scalar(
+                    lambda t: prof(math.exp(t)),
+                    bounds=(math.log(grid[j - 1]), math.log(grid[j + 1])),
+                    method="bounded", options={"xatol": 1e-10},
+                )
+                cands.append((res.fun, math.exp(res.x)) if res.fun <= vals[j] else
+                             (vals[j], float(grid[j])))
+        best = min(cands) if cands else None
+        if best is None or min(vals[0], vals[-1]) < best[0]:
+            j = 0 if vals[0] <= vals[-1] else grid.size - 1
+            boundary = "lam-grid-low" if j == 0 else "lam-grid-high"
+            lam = float(grid[j])
+        else:
+            lam = best[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ScheduleConditioningWarning)
         sched = optimal_schedule(sp, lam, k, warn=False)
