@@ -1,1 +1,23 @@
-"""Classification with label corruption (issue 5)."""
+"""Classification with label corruption (issue 5): soft-target logistic solvers, the clustered-feature
+model (exact teacher/student accuracy and the corruption range where SD wins) and the
+high-dimensional Gaussian-mixture theory. NumPy/SciPy only (no JAX)."""
+
+from ._clustered import ClusteredAccuracy as ClusteredAccuracy
+from ._clustered import clustered_accuracy as clustered_accuracy
+from ._clustered import clustered_features as clustered_features
+from ._clustered import clustered_gram as clustered_gram
+from ._clustered import clustered_labels as clustered_labels
+from ._clustered import clustered_phase_diagram as clustered_phase_diagram
+from ._clustered import corruption_range as corruption_range
+from ._clustered import linearized_sd_factors as linearized_sd_factors
+from ._clustered import multi_round_sd as multi_round_sd
+from ._gmm import GMMFirstStage as GMMFirstStage
+from ._gmm import gmm_bayes_error as gmm_bayes_error
+from ._gmm import gmm_first_stage as gmm_first_stage
+from ._gmm import gmm_test_error as gmm_test_error
+from ._logistic import LogisticFit as LogisticFit
+from ._logistic import corrupt_labels as corrupt_labels
+from ._logistic import fit_soft_logistic as fit_soft_logistic
+from ._logistic import sigmoid as sigmoid
+from ._logistic import soft_targets as soft_targets
+from ._logistic import softmax as softmax

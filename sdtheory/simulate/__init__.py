@@ -10,3 +10,9 @@ from ._kernel import simulate_kernel_sd as simulate_kernel_sd
 from ._kernel import simulate_linear_sd as simulate_linear_sd
 # --- random design (issue 4) ---
 # --- classification (issue 5) ---
+from ._gmm import gmm_sd_convergence as gmm_sd_convergence
+from ._gmm import gmm_sd_flip_scan as gmm_sd_flip_scan
+from ._gmm import gmm_sd_summary as gmm_sd_summary
+from ._gmm import simulate_gmm_sd as simulate_gmm_sd
+from ._logistic import fit_soft_logistic_batch as fit_soft_logistic_batch
+from ._logistic import simulate_clustered_sd as simulate_clustered_sd
