@@ -41,6 +41,9 @@ __all__ = [
 ]
 
 _TOL = 1e-11
+# A point counts as correct when its margin exceeds _TIE: exact ties (e.g. every label class equally
+# frequent at p = (K − 1)/K) then count as errors instead of depending on the sign of rounding noise.
+TIE = 1e-10
 _CHUNK = 2048
 
 
@@ -53,6 +56,12 @@ def _check_model(n_per_class, c, d, n_classes):
     if not 0 <= d < c < 1:
         raise ValueError(f"need 0 <= d < c < 1 (Gram (1, c, d) realizable), got c={c}, d={d}")
     return n, c, d, K
+
+
+def _scalar(x, name):
+    if np.ndim(x) != 0:
+        raise TypeError(f"{name} must be a scalar, got shape {np.shape(x)}")
+    return x
 
 
 def _check_p(p, K, name="p"):
@@ -185,9 +194,9 @@ def _accuracies(n, c, d, K, w, beta, z):
     binary = K == 2
     a, b = _groups(K)
     mg = _margins(z, K, binary)
-    train = (w * (mg > 0)).sum(axis=1) / (n * K)
+    train = (w * (mg > TIE)).sum(axis=1) / (n * K)
     mf = _fresh_margins(_fresh(beta, w, c, d, K), K, binary)
-    fresh = (mf > 0).mean(axis=1)
+    fresh = (mf > TIE).mean(axis=1)
     return train, fresh, mg, mf
 
 
@@ -250,7 +259,7 @@ def clustered_accuracy(n_per_class, c, d, p, lam, xi, n_classes=2) -> ClusteredA
     onehot(b)``, same ``λ``. Both solve the group representer equations (module docstring)
     to residual ``1e-11``. Training accuracy ``Σ_g w_g 1[margin_g > 0]/(nK)`` is piecewise
     *linear* in ``p`` (the group sizes are linear in ``p``); fresh accuracy is piecewise constant.
-    A margin of exactly 0 (a tie) counts as an error.
+    A margin of at most ``TIE = 1e-10`` (a tie, up to rounding) counts as an error.
 
     References
     ----------
@@ -393,10 +402,10 @@ def corruption_range(n_per_class, c, d, lam, xi, n_classes=2, *, on: str = "trai
     [(0.0336, 0.4507)]
     """
     n, c, d, K = _check_model(n_per_class, c, d, n_classes)
-    lam = float(check_positive(lam, "lam"))
-    xi = float(check_finite(xi, "xi"))
+    lam = float(check_positive(_scalar(lam, "lam"), "lam"))
+    xi = float(check_finite(_scalar(xi, "xi"), "xi"))
     check_choice(on, "on", {"train", "fresh"})
-    p_max = (K - 1) / K if p_max is None else float(_check_p(p_max, K, "p_max"))
+    p_max = (K - 1) / K if p_max is None else float(_check_p(_scalar(p_max, "p_max"), K, "p_max"))
     if p_max <= 0:
         raise ValueError(f"p_max must be > 0, got {p_max}")
     n_grid = check_int(n_grid, "n_grid", minimum=3)
@@ -407,7 +416,8 @@ def corruption_range(n_per_class, c, d, lam, xi, n_classes=2, *, on: str = "trai
         w, ((bT, zT), (bS, zS)) = _solve_rounds(n, c, d, K, pv, np.full(B, lam), [np.full(B, xi)])
         _, _, mT, fT = _accuracies(n, c, d, K, w, bT, zT)
         _, _, mS, fS = _accuracies(n, c, d, K, w, bS, zS)
-        return np.concatenate([mT, mS], axis=1) if on == "train" else np.concatenate([fT, fS], 1)
+        m = np.concatenate([mT, mS], axis=1) if on == "train" else np.concatenate([fT, fS], 1)
+        return m - TIE  # correct ⟺ margin > TIE
 
     grid = np.linspace(0.0, p_max, n_grid)
     M = all_margins(grid)
@@ -430,7 +440,7 @@ def corruption_range(n_per_class, c, d, lam, xi, n_classes=2, *, on: str = "trai
         m = all_margins(mid)[0]
         if on == "train":
             G = K * K
-            delta = (m[G:] > 0).astype(float) - (m[:G] > 0)
+            delta = (m[G:] > 0).astype(float) - (m[:G] > 0)  # m is margin − TIE
             dc, dx = delta[clean].sum(), delta[~clean].sum()
 
             def diff(pv):
@@ -519,8 +529,8 @@ def linearized_sd_factors(n_per_class, c, d, lam, xi, rounds, n_classes=2) -> pd
     True
     """
     n, c, d, K = _check_model(n_per_class, c, d, n_classes)
-    lam = float(check_positive(lam, "lam"))
-    xi = float(check_finite(xi, "xi"))
+    lam = float(check_positive(_scalar(lam, "lam"), "lam"))
+    xi = float(check_finite(_scalar(xi, "xi"), "xi"))
     rounds = check_int(rounds, "rounds", minimum=0)
     kappa = 4.0 if K == 2 else float(K)
     nus = {"noise": 1 - c, "class": 1 - c + n * (c - d)}
@@ -565,9 +575,9 @@ def multi_round_sd(n_per_class, c, d, p, lam, xi, rounds=5, n_classes=2) -> pd.D
     True
     """
     n, c, d, K = _check_model(n_per_class, c, d, n_classes)
-    p = float(_check_p(p, K))
-    lam = float(check_positive(lam, "lam"))
-    xi = float(check_finite(xi, "xi"))
+    p = float(_check_p(_scalar(p, "p"), K))
+    lam = float(check_positive(_scalar(lam, "lam"), "lam"))
+    xi = float(check_finite(_scalar(xi, "xi"), "xi"))
     rounds = check_int(rounds, "rounds", minimum=0)
     binary = K == 2
     w, sols = _solve_rounds(n, c, d, K, np.array([p]), np.array([lam]),
@@ -590,5 +600,5 @@ def multi_round_sd(n_per_class, c, d, p, lam, xi, rounds=5, n_classes=2) -> pd.D
         rows.append({"round": t, "train_acc": float(tr[0]), "fresh_acc": float(fr[0]),
                      "lin_train_acc": float(trl[0]), "lin_fresh_acc": float(frl[0]),
                      "max_prob_err": float(err),
-                     "lin_agrees": bool(((mg > 0) == (mgl > 0)).all())})
+                     "lin_agrees": bool(((mg > TIE) == (mgl > TIE)).all())})
     return pd.DataFrame(rows)
