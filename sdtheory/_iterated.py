@@ -794,7 +794,7 @@ def expected_alpha_path(sp: Spectrum, lam, steps: int) -> AlphaPath:
 
 
 def _check_ky(K, y, *, rtol=None):
-    eig = kernel_eigen(K, rtol=rtol)
+    eig = K if isinstance(K, KernelEigen) else kernel_eigen(K, rtol=rtol)
     y = check_finite(y, "y")
     if y.ndim != 1 or y.shape[0] != eig.n:
         raise ValueError(f"y must have shape ({eig.n},) to match K ({eig.n} x {eig.n}), got {y.shape}")
@@ -927,8 +927,9 @@ def kernel_self_distill(K, y, lam, alpha=0.0, steps: int = 6, *, rtol=None) -> K
 
     Parameters
     ----------
-    K : array_like, shape (N, N)
-        Training Gram matrix (symmetric PSD; validated).
+    K : array_like, shape (N, N), or KernelEigen
+        Training Gram matrix (symmetric PSD; validated), or its precomputed
+        :func:`~sdtheory.kernel_eigen` to reuse one decomposition across labels, ``λ`` and ``α``.
     y : array_like, shape (N,)
         Training labels.
     lam : float

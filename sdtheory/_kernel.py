@@ -245,7 +245,8 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     Parameters
     ----------
     K : array_like, shape (N, N)
-        Symmetric PSD Gram matrix (validated with :func:`check_gram` unless ``check=False``).
+        Symmetric PSD Gram matrix (validated as in :func:`check_gram`, from the same
+        eigendecomposition, unless ``check=False``).
     rtol : float, optional
         Eigenvalues below ``rtol · d_max`` are treated as zero. Default ``N · eps``.
 
@@ -255,8 +256,19 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     >>> e.eigvals, e.rank
     (array([2., 1.]), 2)
     """
-    K = check_gram(K) if check else np.asarray(K, dtype=float)
-    d, V = np.linalg.eigh(K)
+    if check:
+        K = check_matrix(K, "K")
+        if K.shape[0] != K.shape[1]:
+            raise ValueError(f"K must be a square Gram matrix, got shape {K.shape}")
+        scale = max(1.0, float(np.abs(K).max()))
+        if not np.allclose(K, K.T, rtol=0, atol=1e-10 * scale):
+            raise ValueError(f"K must be symmetric (max |K − Kᵀ| = {np.abs(K - K.T).max():.3g})")
+        K = 0.5 * (K + K.T)
+    else:
+        K = np.asarray(K, dtype=float)
+    d, V = np.linalg.eigh(K)  # one decomposition serves the PSD check and the fit
+    if check and d[0] < -1e-10 * max(1.0, float(np.abs(K).max())) * K.shape[0]:
+        raise ValueError(f"K must be positive semi-definite (smallest eigenvalue {d[0]:.3g})")
     d, V = d[::-1].copy(), V[:, ::-1].copy()
     d = np.maximum(d, 0.0)
     n = d.shape[0]

@@ -424,6 +424,16 @@ def test_kernel_self_distill_matches_multistep_on_linear_kernel():
         np.testing.assert_allclose(fit.fitted[k], U @ (q * (U.T @ y)), atol=1e-11)
 
 
+def test_kernel_self_distill_reuses_a_precomputed_eigendecomposition():
+    rng = np.random.default_rng(9)
+    K = _rand_kernel(rng, 8, "rbf")
+    e = sd.kernel_eigen(K)
+    for alpha in (0.0, 0.5):
+        y = rng.standard_normal(8)
+        np.testing.assert_array_equal(kernel_self_distill(e, y, 0.3, alpha=alpha).coef,
+                                      kernel_self_distill(K, y, 0.3, alpha=alpha).coef)
+
+
 def test_kernel_self_distill_errors():
     K = np.eye(3)
     y = np.ones(3)
