@@ -1,0 +1,167 @@
+"""JAX models and the self-distillation training loop (imports JAX; loaded lazily by the runner).
+
+Models are softmax regression (``depth = 0``, the linear probe) and ReLU MLPs with 1–2 hidden
+layers. Parameters are a list of ``(W, b)`` pairs. One run minimizes
+
+    L(θ) = (1/n) Σ_i CE(q_i, softmax(f_θ(x_i))) + (λ/2) Σ_layers ‖W‖_F²,
+    CE(q, p) = −Σ_k q_k log p_k,
+
+by full-batch Adam with a cosine-decayed learning rate over a fixed number of steps. The same
+single-run step function is ``vmap``-ed over runs that share a design matrix (noise levels and ξ
+of one seed) and again over seeds, and ``jit``-compiled once per shape.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import optax
+
+__all__ = [
+    "init_params",
+    "forward",
+    "sd_loss",
+    "sd_targets",
+    "make_optimizer",
+    "train_chunk",
+    "batched_train_chunk",
+    "batched_forward",
+    "train_single",
+    "grad_norm",
+    "cached_trainer",
+    "init_run_params",
+]
+
+
+def init_params(key, sizes, dtype=jnp.float32):
+    """He-normal weights (``N(0, 2/fan_in)``; ``N(0, 1/fan_in)`` for the output layer), zero biases.
+
+    ``sizes = (d, h_1, ..., K)``; ``(d, K)`` gives softmax regression.
+
+    Examples
+    --------
+    >>> import jax
+    >>> p = init_params(jax.random.key(0), (4, 8, 3))
+    >>> [(w.shape, b.shape) for w, b in p]
+    [((4, 8), (8,)), ((8, 3), (3,))]
+    """
+    keys = jax.random.split(key, len(sizes) - 1)
+    params = []
+    for i, (k, fan_in, fan_out) in enumerate(zip(keys, sizes[:-1], sizes[1:])):
+        gain = 1.0 if i == len(sizes) - 2 else 2.0
+        w = jax.random.normal(k, (fan_in, fan_out), dtype) * jnp.sqrt(gain / fan_in).astype(dtype)
+        params.append((w, jnp.zeros((fan_out,), dtype)))
+    return params
+
+
+def forward(params, X):
+    """Logits of the ReLU MLP (softmax regression when there is one layer)."""
+    h = X
+    for w, b in params[:-1]:
+        h = jax.nn.relu(h @ w + b)
+    w, b = params[-1]
+    return h @ w + b
+
+
+def sd_loss(params, X, Q, lam):
+    """Mean soft-target cross-entropy plus ``(λ/2)·Σ‖W‖²`` (biases not penalized).
+
+    With ``Σ_k q_k = 1``, ``CE(q, softmax(z)) = −q·z + logsumexp(z)`` is convex in the logits for
+    any sign of ``q``, but when some ``q_k < 0`` (ξ > 1) it is unbounded below (send ``z_k → −∞``),
+    so the minimizer exists only with ``λ > 0`` (or a finite step budget).
+    """
+    logp = jax.nn.log_softmax(forward(params, X), axis=-1)
+    ce = -jnp.mean(jnp.sum(Q * logp, axis=-1))
+    l2 = sum(jnp.sum(w * w) for w, _ in params)
+    return ce + 0.5 * lam * l2
+
+
+def sd_targets(xi, p_teacher, onehot_noisy):
+    """SD target ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` (rows sum to 1; negative if ξ > 1)."""
+    return xi * p_teacher + (1.0 - xi) * onehot_noisy
+
+
+def make_optimizer(lr: float, steps: int | None):
+    """Full-batch Adam; cosine decay of the learning rate to 0 over ``steps`` (constant if None)."""
+    sched = lr if steps is None else optax.cosine_decay_schedule(lr, int(steps))
+    return optax.adam(sched)
+
+
+def grad_norm(params, X, Q, lam):
+    """Euclidean norm of the full-objective gradient of one run."""
+    g = jax.grad(sd_loss)(params, X, Q, lam)
+    return jnp.sqrt(sum(jnp.sum(a * a) for a in jax.tree.leaves(g)))
+
+
+def train_chunk(opt, n_steps: int):
+    """A function ``(params, state, X, Q, lam) -> (params, state, losses[n_steps])`` for one run."""
+
+    def step(carry, _):
+        params, state, X, Q, lam = carry
+        loss, g = jax.value_and_grad(sd_loss)(params, X, Q, lam)
+        upd, state = opt.update(g, state, params)
+        params = optax.apply_updates(params, upd)
+        return (params, state, X, Q, lam), loss
+
+    def run(params, state, X, Q, lam):
+        (params, state, *_), losses = jax.lax.scan(step, (params, state, X, Q, lam), None,
+                                                   length=n_steps)
+        return params, state, losses
+
+    return run
+
+
+def batched_train_chunk(opt, n_steps: int):
+    """``jit(vmap_seeds(vmap_runs(train_chunk)))``: ``params``/``state``/``Q`` carry two leading
+    axes ``(seed, run)``; ``X`` one ``(seed,)``, shared by the runs of a seed; ``lam`` scalar.
+    Also returns the final gradient norm of each run."""
+    one = train_chunk(opt, n_steps)
+
+    def one_with_gn(params, state, X, Q, lam):
+        params, state, losses = one(params, state, X, Q, lam)
+        return params, state, losses, grad_norm(params, X, Q, lam)
+
+    inner = jax.vmap(one_with_gn, in_axes=(0, 0, None, 0, None))
+    return jax.jit(jax.vmap(inner, in_axes=(0, 0, 0, 0, None)))
+
+
+@functools.lru_cache(maxsize=64)
+def cached_trainer(lr: float, steps: int | None, n_steps: int):
+    """``(optimizer, batched_train_chunk(optimizer, n_steps))``, cached so repeated experiments
+    with the same settings reuse the compiled function (``jit`` caches per shape)."""
+    opt = make_optimizer(lr, steps)
+    return opt, batched_train_chunk(opt, n_steps)
+
+
+def init_run_params(seed: int, model_tag: int, role: int, sizes, dtype=jnp.float32):
+    """Initial parameters of one run: key ``fold_in(fold_in(key(seed), model_tag), role)`` with
+    ``role`` 0 for the teacher and 1 for the students (shared by all their noise levels and ξ)."""
+    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(int(seed)), int(model_tag)),
+                             int(role))
+    return init_params(key, sizes, dtype)
+
+
+@jax.jit
+def batched_forward(params, X):
+    """Softmax probabilities for params with axes ``(seed, run, ...)`` on ``X`` of shape
+    ``(seed, n, d)``: returns ``(seed, run, n, K)``."""
+    f = jax.vmap(jax.vmap(forward, in_axes=(0, None)), in_axes=(0, 0))
+    return jax.nn.softmax(f(params, X), axis=-1)
+
+
+def train_single(params, X, Q, lam, *, lr: float, steps: int):
+    """Train one run (no vmap) for ``steps`` full-batch Adam steps; returns ``(params, losses)``.
+
+    The one-at-a-time reference for the vmapped trainer.
+    """
+    opt, run = _single_trainer(float(lr), int(steps))
+    params, _, losses = run(params, opt.init(params), X, Q, jnp.asarray(lam, X.dtype))
+    return params, losses
+
+
+@functools.lru_cache(maxsize=16)
+def _single_trainer(lr, steps):
+    opt = make_optimizer(lr, steps)
+    return opt, jax.jit(train_chunk(opt, steps))
