@@ -142,16 +142,47 @@ def one_shot_direct(X, y, lam):
 
 
 @pytest.mark.parametrize("n, p", [(60, 20), (30, 50)])
-def test_one_shot_matches_dense_formula(n, p):
+def test_one_shot_gcv_matches_dense_note_formula(n, p):
     X, y, _, _ = make_data(n, p, 3)
     lam = np.array([0.05, 0.5, 4.0])
-    df = tun.one_shot_xi(X, y, lam)
+    df = tun.one_shot_xi(X, y, lam, method="gcv")
     for i, lm in enumerate(lam):
         xi, rsd = one_shot_direct(X, y, lm)
         assert df.xi_hat[i] == pytest.approx(xi, rel=1e-9)
         assert df.R_sd_hat[i] == pytest.approx(rsd, rel=1e-9)
     assert {"xi_se", "R_sd_se"} <= set(df.columns)
     assert "xi_se" not in tun.one_shot_xi(X, y, lam, uncertainty="none").columns
+
+
+def gcv_cross(X, y, l1, l2):
+    """Two-penalty GCV cross estimator F̂(λ₁, λ₂) by dense solves."""
+    n, p = X.shape
+    Sh = X.T @ X / n
+    out = []
+    for lm in (l1, l2):
+        A = Sh + lm * np.eye(p)
+        r = y - X @ np.linalg.solve(A, X.T @ y / n)
+        d = 1 - np.trace(np.linalg.solve(A, Sh)) / n
+        out.append((r, d))
+    (r1, d1), (r2, d2) = out
+    return (r1 @ r2 / n) / (d1 * d2)
+
+
+@pytest.mark.parametrize("n, p", [(60, 20), (30, 50)])
+def test_one_shot_corrected_is_derivative_of_two_penalty_gcv(n, p):
+    """R̂ = F̂(λ, λ), R̂ − Ĉ = −λ∂₂F̂, D̂ = λ²∂²₁₂F̂ (finite differences of dense F̂)."""
+    X, y, _, _ = make_data(n, p, 3)
+    lam = np.array([0.05, 0.5, 4.0])
+    df = tun.one_shot_xi(X, y, lam)
+    for i, lm in enumerate(lam):
+        F = lambda a, b: gcv_cross(X, y, a, b)  # noqa: E731
+        h = 1e-4 * lm
+        dF2 = (F(lm, lm + h) - F(lm, lm - h)) / (2 * h)
+        d2F = (F(lm + h, lm + h) - F(lm + h, lm - h) - F(lm - h, lm + h) + F(lm - h, lm - h)) / (4 * h * h)
+        assert df.R_hat[i] == pytest.approx(F(lm, lm), rel=1e-9)
+        assert df.R_hat[i] - df.C_hat[i] == pytest.approx(-lm * dF2, rel=1e-5, abs=1e-8)
+        assert df.D_hat[i] == pytest.approx(lm**2 * d2F, rel=1e-4, abs=1e-8)
+        assert df.xi_hat[i] == pytest.approx((df.R_hat[i] - df.C_hat[i]) / df.D_hat[i], rel=1e-12)
 
 
 def test_one_shot_delta_se_vs_spread_over_datasets():
@@ -222,6 +253,7 @@ X0, y0, b0, _ = make_data(10, 4, 0)
         (lambda: tun.one_shot_xi(X0, y0, 0.0), ValueError, "lam"),
         (lambda: tun.one_shot_xi(X0[0], y0, 1.0), ValueError, "X must be 2-D"),
         (lambda: tun.one_shot_xi(X0, y0, 1.0, uncertainty="boot"), ValueError, "uncertainty"),
+        (lambda: tun.one_shot_xi(X0, y0, 1.0, method="loo"), ValueError, "method"),
         (lambda: tun.one_shot_xi(X0, "y", 1.0), TypeError, "y"),
         (lambda: tun.cv_xi(X0, y0, 1.0, folds=1), ValueError, "folds"),
         (lambda: tun.cv_xi(X0, y0, 1.0, folds=11), ValueError, "folds"),
