@@ -36,7 +36,10 @@ MODELS = ("linear", "mlp")
 DEFAULTS = {
     "full": {"steps": 1000, "width": 128, "lr": 0.01},
     "quick": {"steps": 150, "width": 32, "lr": 0.02},
-    "weight_decay": {"linear": 1e-3, "mlp": 1e-3},
+    # chosen per model as the λ maximizing the plain-CE (ξ = 0) model's clean validation
+    # accuracy, averaged over noise 0.3 and 0.5, on digits with tuning seeds 100-101 (disjoint
+    # from the reported seeds 0-4), grid {1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3}, full settings
+    "weight_decay": {"linear": 0.1, "mlp": 0.03},
     "chunk": 50,
     "max_steps": 20000,
     "tol": 1e-4,
@@ -142,8 +145,9 @@ def run_bridge(dataset="digits", model="mlp", noise=(0.3, 0.5), xis=None, seeds=
         ``None``: no budget, train until every run's gradient norm is below ``tol`` (at most
         ``max_steps``, constant learning rate); then ξ > 1 needs ``weight_decay > 0``.
     weight_decay : float or dict, optional
-        λ of the ``(λ/2)Σ‖W‖²`` penalty (per model if a dict); default ``{"linear": 1e-3,
-        "mlp": 1e-3}``.
+        λ of the ``(λ/2)Σ‖W‖²`` penalty (per model if a dict); default ``{"linear": 0.1,
+        "mlp": 0.03}``: the λ that maximizes the validation accuracy of the plain-CE model
+        (ξ = 0) on digits (tuning seeds 100–101, see :data:`DEFAULTS`).
     lr, width, depth
         Adam learning rate (default 0.01, quick 0.02), hidden width (128, quick 32) and number of
         hidden layers (1 or 2) of the MLP.

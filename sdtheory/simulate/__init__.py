@@ -9,6 +9,9 @@ from ._kernel import sample_noise as sample_noise
 from ._kernel import simulate_kernel_sd as simulate_kernel_sd
 from ._kernel import simulate_linear_sd as simulate_linear_sd
 # --- random design (issue 4) ---
+from ._random_design import DESIGNS as DESIGNS
+from ._random_design import sample_random_design as sample_random_design
+from ._random_design import simulate_random_design as simulate_random_design
 # --- classification (issue 5) ---
 from ._gmm import gmm_sd_convergence as gmm_sd_convergence
 from ._gmm import gmm_sd_flip_scan as gmm_sd_flip_scan
