@@ -98,7 +98,7 @@ def gmm_bayes_error(alpha, delta, rho=0.5):
     posterior-mean direction ``(1/M) Σ y_μ x_μ`` has overlap 1 with ``μ`` and norm²
     ``1 + Δ/α``. For ``ρ ≠ 1/2`` the function returns the error of that direction with the best
     threshold, ``min_b ρ H((1 + b)/s) + (1 − ρ) H((1 − b)/s)``, ``s = √(Δ(1 + Δ/α))``
-    (``b* = s² log((1 − ρ)/ρ)/2``), a clean-label reference rather than the exact Bayes error.
+    (``b* = s² log(ρ/(1 − ρ))/2``), a clean-label reference rather than the exact Bayes error.
 
     Examples
     --------
@@ -111,7 +111,7 @@ def gmm_bayes_error(alpha, delta, rho=0.5):
     if ((rho <= 0) | (rho >= 1)).any():
         raise ValueError("rho must lie in (0, 1)")
     s = np.sqrt(delta * (1 + delta / alpha))
-    b = 0.5 * s ** 2 * np.log((1 - rho) / rho)
+    b = 0.5 * s ** 2 * np.log(rho / (1 - rho))
     out = rho * _H((1 + b) / s) + (1 - rho) * _H((1 - b) / s)
     return float(out) if np.ndim(out) == 0 else out
 
