@@ -1,0 +1,131 @@
+"""Deterministic equivalents vs random-design Monte Carlo (JAX, fresh X per trial), and the one-shot
+ξ̂ converging to ξ̄* as p grows (issue 4).
+
+Fast tests run at p = 64 with |mc − theory| ≤ Z·SE + MC_BIAS_PER_P·scale/p (a stated O(1/p)
+finite-size allowance, see tests/_tol.py). The slow tests run p = 100, 200, 400, 800 at fixed
+γ = 1/2 and check (i) the per-trial deviation from the deterministic equivalent shrinks with p,
+(ii) at p = 800 risks agree within 1 % and ξ* within 0.05.
+"""
+
+import numpy as np
+import pytest
+
+import sdtheory as sdt
+
+from ._tol import MC_BIAS_PER_P, Z
+
+GAMMA = 0.5
+SIGMA2 = 1.0
+LAM = np.array([0.1, 0.5, 2.0])
+RISKS = ["R", "C", "R_pd", "R_sd"]
+
+
+def problem(kind, p):
+    """Isotropic (Σ = I, ‖β‖ = 1) or two-level (top 10 % eigenvalue 10, signal on the top)."""
+    if kind == "iso":
+        return np.ones(p), np.ones(p) / np.sqrt(p)
+    k = p // 10
+    s = np.r_[np.full(k, 10.0), np.ones(p - k)]
+    beta = np.r_[np.ones(k) / np.sqrt(k), np.zeros(p - k)]
+    return s, beta
+
+
+def theory(kind, p):
+    s, beta = problem(kind, p)
+    return sdt.asymptotic_risks(s, beta**2, SIGMA2, GAMMA, LAM)
+
+
+def simulate(kind, p, trials, design, key):
+    from sdtheory.simulate import simulate_random_design
+
+    s, beta = problem(kind, p)
+    return simulate_random_design(s, beta, SIGMA2, int(p / GAMMA), LAM, trials=trials,
+                                  design=design, key=key)
+
+
+@pytest.mark.parametrize("design", ["gaussian", "rademacher"])
+@pytest.mark.parametrize("kind", ["iso", "aniso"])
+def test_mc_matches_deterministic_equivalents_small_p(kind, design):
+    p = 64
+    mc = simulate(kind, p, 100, design, key=hash((kind, design)) % 1000)
+    th = theory(kind, p)
+    for q in RISKS + ["D"]:
+        tol = Z * mc[q + "_se"] + MC_BIAS_PER_P * np.abs(th[q]) / p
+        assert np.all(np.abs(mc[q] - th[q]) <= tol), (q, mc[q].values, th[q].values)
+    tol = Z * mc["xi_ratio_se"] + MC_BIAS_PER_P * (np.abs(th.xi_star) + 1) / p
+    assert np.all(np.abs(mc.xi_ratio - th.xi_star) <= tol), (mc.xi_ratio.values, th.xi_star.values)
+
+
+def one_shot_errors(kind, p, datasets, seed, method="corrected"):
+    s, beta = problem(kind, p)
+    n = int(p / GAMMA)
+    th = theory(kind, p).xi_star.to_numpy()
+    rng = np.random.default_rng(seed)
+    errs = []
+    for _ in range(datasets):
+        X = rng.standard_normal((n, p)) * np.sqrt(s)
+        y = X @ beta + np.sqrt(SIGMA2) * rng.standard_normal(n)
+        errs.append(sdt.one_shot_xi(X, y, LAM, uncertainty="none", method=method).xi_hat.to_numpy() - th)
+    return np.array(errs)
+
+
+@pytest.mark.parametrize("kind", ["iso", "aniso"])
+def test_one_shot_converges_small_p(kind):
+    e_small = one_shot_errors(kind, 32, 12, 1)
+    e_big = one_shot_errors(kind, 200, 12, 2)
+    assert np.abs(e_big).mean() < 0.6 * np.abs(e_small).mean()
+    # unbiased at the larger p up to MC error and the O(1/p) allowance
+    th = theory(kind, 200).xi_star.to_numpy()
+    se = e_big.std(0, ddof=1) / np.sqrt(e_big.shape[0])
+    assert np.all(np.abs(e_big.mean(0)) <= Z * se + MC_BIAS_PER_P * (np.abs(th) + 1) / 200)
+
+
+def test_simulator_validation():
+    from sdtheory.simulate import simulate_random_design
+
+    with pytest.raises(ValueError, match="design"):
+        simulate_random_design([1.0], [1.0], 1.0, 4, 1.0, design="t")
+    with pytest.raises(ValueError, match="lam"):
+        simulate_random_design([1.0], [1.0], 1.0, 4, -1.0)
+    with pytest.raises(ValueError, match="trials"):
+        simulate_random_design([1.0], [1.0], 1.0, 4, 1.0, trials=1)
+    with pytest.raises(ValueError, match="signal"):
+        simulate_random_design([1.0, 2.0], [1.0], 1.0, 4, 1.0)
+    with pytest.raises(ValueError, match="n must"):
+        simulate_random_design([1.0], [1.0], 1.0, 1, 1.0)
+    with pytest.raises(ValueError, match="noise"):
+        simulate_random_design([1.0], [1.0], -1.0, 4, 1.0)
+
+
+# ---------------------------------------------------------------------------- slow: p sweep
+P_SWEEP = [100, 200, 400, 800]
+TRIALS = {100: 160, 200: 80, 400: 40, 800: 30}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("design", ["gaussian", "rademacher"])
+@pytest.mark.parametrize("kind", ["iso", "aniso"])
+def test_mc_convergence_over_p(kind, design):
+    dev_R, dev_xi = [], []
+    for p in P_SWEEP:
+        mc = simulate(kind, p, TRIALS[p], design, key=p)
+        th = theory(kind, p)
+        per = mc.attrs["trials"]
+        dev_R.append(np.sqrt(np.mean((per["R"] / th.R.to_numpy() - 1) ** 2)))
+        dev_xi.append(np.sqrt(np.mean((per["N"] / per["D"] - th.xi_star.to_numpy()) ** 2)))
+        if p == 800:
+            for q in RISKS:
+                assert np.all(np.abs(mc[q] / th[q] - 1) < 0.01), (q, mc[q].values, th[q].values)
+            assert np.all(np.abs(mc.xi_ratio - th.xi_star) < 0.05), (mc.xi_ratio.values, th.xi_star.values)
+            assert np.all(np.abs(mc.D - th.D) <= Z * mc.D_se), (mc.D.values, th.D.values)
+    # the per-trial deviation from the deterministic equivalent shrinks as p grows
+    assert all(a > b for a, b in zip(dev_R, dev_R[1:])), dev_R
+    assert all(a > b for a, b in zip(dev_xi, dev_xi[1:])), dev_xi
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["iso", "aniso"])
+def test_one_shot_converges_over_p(kind):
+    errs = [np.sqrt(np.mean(one_shot_errors(kind, p, 8, p) ** 2)) for p in P_SWEEP]
+    assert all(a > b for a, b in zip(errs, errs[1:])), errs
+    assert errs[-1] < 0.2, errs
