@@ -189,6 +189,10 @@ def multistep_risk(sp: Spectrum, lam, xis, *, return_parts: bool = False):
     ``filter_risk(sp, multistep_filter(sp.eigvals, λ, ξ))``: for diagonal weights
     ``Σ_j w_j[(1 − q_j)²θ_j² + q_j²γ²/s_j²]``.
 
+    References
+    ----------
+    Pareek, Du & Oh, NeurIPS 2024 (arXiv:2407.04600).
+
     Examples
     --------
     >>> from sdtheory import Spectrum, sd_risk
@@ -217,6 +221,10 @@ def xis_to_poly(xis) -> np.ndarray:
     With partial products ``P_i = Π_{j=k−i+1}^{k} ξ_j`` (``P_0 = 1``):
     ``ξ̄_k = P_k = Π_j ξ_j`` and ``ξ̄_i = (1 − ξ_{k−i})P_i = P_i − P_{i+1}`` for ``i < k``,
     so the sum telescopes to ``P_0 = 1``.
+
+    References
+    ----------
+    Pareek, Du & Oh, NeurIPS 2024 (arXiv:2407.04600).
 
     Examples
     --------
@@ -257,6 +265,10 @@ def poly_to_xis(xibar, *, atol: float = 1e-9) -> np.ndarray:
     -----
     The tail sums are the partial products, ``T_i = P_i = Π_{j=k−i+1}^k ξ_j``, so
     ``ξ_{k−i} = T_{i+1}/T_i`` for ``i = 0..k−1``.
+
+    References
+    ----------
+    Pareek, Du & Oh, NeurIPS 2024 (arXiv:2407.04600).
 
     Examples
     --------
@@ -333,6 +345,10 @@ def schedule_quadratic(sp: Spectrum, lam, k: int):
     ``H_jj = w_j(θ_j² + γ²/s_j²)``, ``g_j = w_jθ_j²``): ``Q = ΦᵀHΦ``, ``q = Φᵀg``,
     ``c = E(0)``. It is a quadratic in ``ξ̄`` (not in ``ξ``), minimized subject to
     ``Σ_i ξ̄_i = 1`` by :func:`optimal_schedule`.
+
+    References
+    ----------
+    Pareek, Du & Oh, NeurIPS 2024 (arXiv:2407.04600).
 
     Examples
     --------
@@ -545,6 +561,10 @@ def optimal_multistep(sp: Spectrum, k: int, *, per_decade: int = 8, decades: flo
     on a flat profile the grid ``λ`` with the smallest ``max|ξ_t|`` (best-conditioned
     schedule) is returned.
 
+    References
+    ----------
+    Pareek, Du & Oh, NeurIPS 2024 (arXiv:2407.04600).
+
     Examples
     --------
     >>> sp = Spectrum(eigvals=[9.0, 4.0, 1.0], signal_energy=[1.0, 0.0, 0.0], noise=1.0)
@@ -686,6 +706,10 @@ def ground_truth_convergence_rate(eigvals, lam, alpha) -> np.ndarray | float:
     ``max_k |b_k^{(τ)} − b_k^{(∞)}| ≤ ρ_max^{τ−1} max_k(a_k − b_k^{(∞)})``; the slowest direction
     is the top eigenvalue. ``α = 0`` still converges (to zero) at rate ``a_max < 1``.
 
+    References
+    ----------
+    Borup & Andersen, NeurIPS 2021 (arXiv:2102.13088).
+
     Examples
     --------
     >>> ground_truth_convergence_rate([3.0, 1.0], 1.0, 0.5)
@@ -720,6 +744,10 @@ def optimal_alpha_expected(sp: Spectrum, lam, prev_filter) -> float:
     The next filter ``a(b + α(1 − b)) = f₀ + αg₁`` is affine in ``α``; with
     ``E(f) = fᵀHf − 2gᵀf + c`` the minimizer is ``α* = (gᵀg₁ − g₁ᵀHf₀)/(g₁ᵀHg₁)``
     (``0`` if ``g₁ᵀHg₁ = 0``).
+
+    References
+    ----------
+    Borup & Andersen, NeurIPS 2021 (arXiv:2102.13088).
 
     Examples
     --------
@@ -770,6 +798,10 @@ def expected_alpha_path(sp: Spectrum, lam, steps: int) -> AlphaPath:
     -----
     Step 1 is ridge; at each step ``α_τ = `` :func:`optimal_alpha_expected` given the previous
     filter. Depends on the data only through ``(γ², θ)`` — the expected-risk version.
+
+    References
+    ----------
+    Borup & Andersen, NeurIPS 2021 (arXiv:2102.13088).
 
     Examples
     --------

@@ -66,6 +66,10 @@ def linear_kernel(X, Z=None) -> np.ndarray:
     Kernel ridge with the linear kernel is linear ridge regression: with ``K = XXᵀ``,
     ``(K + λI)⁻¹y`` are the dual coefficients of ``θ̂ = (XᵀX + λI)⁻¹Xᵀy = Xᵀ(K + λI)⁻¹y``.
 
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
+
     Examples
     --------
     >>> linear_kernel([[1.0, 2.0], [0.0, 1.0]])
@@ -91,6 +95,10 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     -------
     ndarray, shape (n, m)
 
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
+
     Examples
     --------
     >>> K = rbf_kernel([0.0, 0.5], gamma=80.0)
@@ -115,6 +123,10 @@ def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: 
         ``γ > 0``.
     coef0 : float
         ``c₀ ≥ 0`` (keeps the kernel positive semi-definite).
+
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
 
     Examples
     --------
@@ -145,6 +157,10 @@ def kernel_matrix(kernel, X, Z=None, **params) -> np.ndarray:
         Inputs (``Z`` default ``X``).
     **params
         Kernel parameters (``gamma``, ``degree``, ``coef0``).
+
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
 
     Examples
     --------
@@ -185,6 +201,10 @@ def check_gram(K, name: str = "K", *, rtol: float = 1e-10) -> np.ndarray:
     ValueError
         If ``K`` is not square, not symmetric (``|K − Kᵀ| > 1e-10 max(1, max|K|)``) or has a
         clearly negative eigenvalue.
+
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
 
     Examples
     --------
@@ -250,6 +270,10 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     rtol : float, optional
         Eigenvalues below ``rtol · d_max`` are treated as zero. Default ``N · eps``.
 
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
+
     Examples
     --------
     >>> e = kernel_eigen([[2.0, 0.0], [0.0, 1.0]])
@@ -314,6 +338,10 @@ def kernel_spectrum(K, y_star, noise, *, rtol: float | None = None) -> Spectrum:
     With ``w_k = d_k/N`` and ``θ_k = z*_k/√d_k`` this is the :class:`Spectrum` risk
     ``Σ w_k[(1 − b_k)²θ_k² + b_k²σ²/d_k]`` — exactly linear ridge with ``X = V D^{1/2}`` and
     ``W = XᵀX/N``, and the ridge filter ``d_k/(d_k + λ)`` is the KRR filter.
+
+    References
+    ----------
+    Mobahi, Farajtabar & Bartlett, NeurIPS 2020 (arXiv:2002.05715).
 
     Examples
     --------
