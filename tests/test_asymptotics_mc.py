@@ -35,12 +35,12 @@ def theory(kind, p):
     return sdt.asymptotic_risks(s, beta**2, SIGMA2, GAMMA, LAM)
 
 
-def simulate(kind, p, trials, design, key):
+def simulate(kind, p, trials, design, key, return_trials=False):
     from sdtheory.simulate import simulate_random_design
 
     s, beta = problem(kind, p)
     return simulate_random_design(s, beta, SIGMA2, int(p / GAMMA), LAM, trials=trials,
-                                  design=design, key=key)
+                                  design=design, key=key, return_trials=return_trials)
 
 
 @pytest.mark.parametrize("design", ["gaussian", "rademacher"])
@@ -108,9 +108,8 @@ TRIALS = {100: 160, 200: 80, 400: 40, 800: 30}
 def test_mc_convergence_over_p(kind, design):
     dev_R, dev_xi = [], []
     for p in P_SWEEP:
-        mc = simulate(kind, p, TRIALS[p], design, key=p)
+        mc, per = simulate(kind, p, TRIALS[p], design, key=p, return_trials=True)
         th = theory(kind, p)
-        per = mc.attrs["trials"]
         dev_R.append(np.sqrt(np.mean((per["R"] / th.R.to_numpy() - 1) ** 2)))
         dev_xi.append(np.sqrt(np.mean((per["N"] / per["D"] - th.xi_star.to_numpy()) ** 2)))
         if p == 800:

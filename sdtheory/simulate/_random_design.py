@@ -126,7 +126,7 @@ def sample_random_design(cov_eigvals, signal, noise, n, *, design="gaussian", ke
 
 
 def simulate_random_design(cov_eigvals, signal, noise, n, lam, *, trials=20, design="gaussian",
-                           key=0, chunk=None):
+                           key=0, chunk=None, return_trials=False):
     r"""Monte Carlo over fresh designs of teacher, cross, pure-distilled and optimal-SD risks.
 
     Parameters
@@ -149,6 +149,8 @@ def simulate_random_design(cov_eigvals, signal, noise, n, lam, *, trials=20, des
         Seed.
     chunk : int, optional
         Trials per vmapped batch (default: about 2·10⁷ design entries per batch).
+    return_trials : bool
+        Also return the per-trial arrays (dict of ``trials × L`` arrays).
 
     Returns
     -------
@@ -157,7 +159,8 @@ def simulate_random_design(cov_eigvals, signal, noise, n, lam, *, trials=20, des
         (per-trial (R − C)/D), R_sd, xi_hat, R_sd_hat`` (one-shot, corrected) and
         ``xi_hat_gcv, R_sd_hat_gcv`` (one-shot, plain GCV), the columns ``q`` (mean over trials) and
         ``q_se`` (standard error); also ``xi_ratio = mean(N)/mean(D)`` with ``xi_ratio_se``
-        (delta method), and ``trials``, ``n``, ``p``. Per-trial arrays are in ``attrs["trials"]``.
+        (delta method), and ``trials``, ``n``, ``p``. With ``return_trials``, a tuple
+        ``(table, per_trial)``.
 
     Examples
     --------
@@ -201,5 +204,4 @@ def simulate_random_design(cov_eigvals, signal, noise, n, lam, *, trials=20, des
     cols["xi_ratio_se"] = resid.std(0, ddof=1) / np.sqrt(trials)
     df = pd.DataFrame(cols)
     df["trials"], df["n"], df["p"] = trials, n, p
-    df.attrs["trials"] = per
-    return df
+    return (df, per) if return_trials else df
