@@ -13,7 +13,6 @@ clean labels. This module never imports the theory it checks.
 
 from __future__ import annotations
 
-import math
 from functools import partial
 
 import jax
@@ -32,44 +31,50 @@ def _H(x):
     return 0.5 * jax.scipy.special.erfc(x / jnp.sqrt(2.0))
 
 
-@partial(jax.jit, static_argnames=("N", "M", "betas"))
-def _batch(keys, delta, rho, flip, lam, xi, *, N, M, betas):
+@partial(jax.jit, static_argnames=("N", "M", "stages"))
+def _batch(keys, m_used, betas, delta, rho, flip, lam, xi, *, N, M, stages):
+    """``M`` rows are drawn; only the first ``m_used`` enter the fit (one compile serves every
+    sample size up to ``M``)."""
+    mask = (jnp.arange(M) < m_used).astype(jnp.float64)
+    cnt = mask.sum()
+
     def one(key):
         k1, k2, k3 = jax.random.split(key, 3)
         y = jnp.where(jax.random.uniform(k1, (M,)) < rho, 1.0, -1.0)
         s0 = jnp.where(jax.random.uniform(k2, (M,)) < flip, -y, y)
         X = jnp.sqrt(delta) * jax.random.normal(k3, (M, N))
         X = X.at[:, 0].add(y) / jnp.sqrt(N)
-        xm = X.mean(axis=0)
-        Xc = X - xm
+        xm = (mask @ X) / cnt
+        Xc = (X - xm) * mask[:, None]
         if M >= N:
             A = Xc.T @ Xc + 2 * lam * jnp.eye(N)
             cf = jax.scipy.linalg.cho_factor(A)
 
             def solve(s):
-                return jax.scipy.linalg.cho_solve(cf, Xc.T @ (s - s.mean()))
+                return jax.scipy.linalg.cho_solve(cf, Xc.T @ (s - (mask @ s) / cnt))
         else:
             Kd = Xc @ Xc.T + 2 * lam * jnp.eye(M)
             cf = jax.scipy.linalg.cho_factor(Kd)
 
             def solve(s):
-                return Xc.T @ jax.scipy.linalg.cho_solve(cf, s - s.mean())
+                return Xc.T @ jax.scipy.linalg.cho_solve(cf, (s - (mask @ s) / cnt) * mask)
 
         out = []
         s = s0
-        for k in range(len(betas) + 1):
+        for k in range(stages + 1):
             if k > 0:
                 beta = betas[k - 1]
-                pseudo = jnp.sign(h) if math.isinf(beta) else jnp.tanh(0.5 * beta * h)
+                soft = jnp.tanh(0.5 * jnp.where(jnp.isinf(beta), 1.0, beta) * h)
+                pseudo = jnp.where(jnp.isinf(beta), jnp.sign(h), soft)
                 s = xi * pseudo + (1 - xi) * s0
             w = solve(s)
-            B = s.mean() - xm @ w
+            B = (mask @ s) / cnt - xm @ w
             h = X @ w + B
             m = w[0] / jnp.sqrt(N)
             Q = w @ w / N
             sq = jnp.sqrt(delta * Q)
             err = rho * _H((m + B) / sq) + (1 - rho) * _H((m - B) / sq)
-            tr = jnp.mean(jnp.where(h * y > 0, 0.0, 1.0))
+            tr = (mask @ jnp.where(h * y > 0, 0.0, 1.0)) / cnt
             out.append(jnp.stack([m, Q, B, err, tr]))
         return jnp.stack(out)  # (stages+1, 5)
 
@@ -104,7 +109,7 @@ def _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds):
 
 
 def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=np.inf, xi=1.0,
-                    n_seeds=8, seed=0, batch=4):
+                    n_seeds=8, seed=0, batch=4, max_samples=None):
     r"""Per-seed overlaps and errors of the teacher and ``stages`` SD stages.
 
     Parameters
@@ -124,6 +129,10 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
     seed : int or key
     batch : int
         Seeds per vmapped call (memory: ``batch · M · N`` floats).
+    max_samples : int, optional
+        Draw this many rows (``≥ M``) and fit on the first ``M``: one JIT compilation then
+        serves a whole sweep over ``α`` at fixed ``N`` (the draws differ from an unpadded run
+        but have the same distribution).
 
     Returns
     -------
@@ -139,6 +148,12 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
     M, betas = _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds)
     if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
         raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    Mdraw = M
+    if max_samples is not None:
+        if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) \
+                or max_samples < M:
+            raise ValueError(f"max_samples must be an int >= M = {M}, got {max_samples!r}")
+        Mdraw = int(max_samples)
     with x64():
         keys = jax.random.split(as_key(seed), n_seeds)
         outs = []
@@ -147,7 +162,8 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
             kb = keys[s:s + batch]
             if kb.shape[0] < batch:  # pad to keep one compiled shape
                 kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _batch(kb, *args, N=int(n_features), M=M, betas=betas)
+            res = _batch(kb, jnp.float64(M), jnp.asarray(betas, dtype=jnp.float64).reshape(-1),
+                         *args, N=int(n_features), M=Mdraw, stages=len(betas))
             outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
     return np.concatenate(outs, axis=0)
 
