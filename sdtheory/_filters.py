@@ -140,7 +140,7 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
             f = np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
         return f
     theta = sp.signal
-    A = theta[:, None] * sp.weights * theta[None, :] + g2 * np.diag(sp.weight_diag / ev)
+    A = theta[:, None] * sp.weight_matrix * theta[None, :] + g2 * np.diag(sp.weight_diag / ev)
     rhs = A @ np.ones_like(theta) - g2 * sp.weight_diag / ev + theta * sp.null_cross
     # (ΘMΘ + γ²D) f = ΘMΘ1 + Θh; ΘMΘ1 = A1 − γ²D1.
     return np.linalg.lstsq(A, rhs, rcond=None)[0]

@@ -165,7 +165,7 @@ def filter_risk(sp: Spectrum, f, *, return_parts: bool = False):
         bias = (((f - 1.0) ** 2) * (sp.weights * sp.signal_energy)).sum(-1)
     else:
         b = (f - 1.0) * sp.signal
-        bias = np.einsum("...j,jk,...k->...", b, sp.weights, b) - 2.0 * (b @ sp.null_cross)
+        bias = np.einsum("...j,jk,...k->...", b, sp.weight_matrix, b) - 2.0 * (b @ sp.null_cross)
     bias = bias + sp.null_risk
     total = bias + var
     if return_parts:
@@ -216,7 +216,7 @@ def _quadratic(sp: Spectrum, lam: np.ndarray, lam_t: np.ndarray | None = None) -
         D_sig = (c * c * wt).sum(-1)
         thr_num = (c * (c + one_minus_a) * wt).sum(-1)  # D₀ − N₀
     else:
-        th, M, h = sp.signal, sp.weights, sp.null_cross
+        th, M, h = sp.signal, sp.weight_matrix, sp.null_cross
         b0 = -one_minus_a * th
         g = c * th
         gM = g @ M
@@ -652,7 +652,7 @@ def _boundary_limits(sp: Spectrum):
     """
     ev = sp.eigvals
     md = sp.weight_diag / ev
-    M = sp.weights if sp.weights.ndim == 2 else np.diag(sp.weights)
+    M = sp.weight_matrix
     theta = sp.signal if sp.signal is not None else np.sqrt(sp.signal_energy)
     out = {}
     for name, base, slope in (

@@ -238,6 +238,15 @@ class Spectrum:
         return self.weights.ndim == 1 and not np.any(self.null_cross)
 
     @property
+    def weight_matrix(self) -> np.ndarray:
+        """Risk weights ``M = VᵀWV`` as an ``r × r`` matrix (also when stored as a vector).
+
+        Non-diagonal code paths must use this, not ``weights``: a diagonal ``M`` is stored as
+        a vector even when a null-space cross term makes the problem non-diagonal.
+        """
+        return self.weights if self.weights.ndim == 2 else np.diag(self.weights)
+
+    @property
     def weight_diag(self) -> np.ndarray:
         """Diagonal ``M_jj`` of the risk weights (what the variance term uses)."""
         return self.weights if self.weights.ndim == 1 else np.diag(self.weights)
