@@ -323,3 +323,37 @@ def test_public_reexports():
 def test_bad_input_raises_clear_error(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@given(log_lam=st.floats(-6, 6), log_gamma=st.floats(-2, 2), sigma2=st.floats(0, 10),
+       spread=st.floats(0, 3), e_top=st.floats(0, 5))
+def test_risks_finite_and_ordered_on_full_range(log_lam, log_gamma, sigma2, spread, e_top):
+    s = np.array([10.0**spread, 1.0, 10.0**-spread])
+    e = np.array([e_top, 0.5, 0.1])
+    df = asy.asymptotic_risks(s, e, sigma2, 10.0**log_gamma, 10.0**log_lam).iloc[0]
+    assert np.isfinite(df[COLS].to_numpy(float)).all()
+    assert df.D >= 0 and df.gain >= 0
+    assert df.R_sd <= df.R * (1 + 1e-12)
+    assert df.R_sd >= sigma2 * (1 - 1e-12)  # no estimator beats the noise floor
+    assert df.R_pd >= sigma2 * (1 - 1e-12) and df.R >= sigma2
+
+
+@pytest.mark.parametrize(
+    "call, exc, match",
+    [
+        (lambda: asy.asymptotic_moments([1.0], [1.0], 0.5, -1.0), ValueError, "lam"),
+        (lambda: asy.asymptotic_moments([1.0], [1.0, 2.0], 0.5, 1.0), ValueError, "signal_energy"),
+        (lambda: asy.compare_sd_vs_ridge([1.0], [1.0], 1.0, 0.5, per_decade=1), ValueError, "per_decade"),
+        (lambda: asy.curvature_test([1.0], [1.0], -1.0, 0.5), ValueError, "noise"),
+        (lambda: asy.isotropic_kappa(0.0, 1.0), ValueError, "aspect_ratio"),
+        (lambda: asy.isotropic_kappa(1.0, -1.0), ValueError, "lam"),
+        (lambda: asy.two_level_spectrum(-1.0, 1.0, 0.5, 1.0, 1.0), ValueError, "high"),
+        (lambda: asy.two_level_spectrum(1.0, 1.0, 0.5, -1.0, 1.0), ValueError, "signal_high"),
+        (lambda: asy.power_law_spectrum(10, -1.0, 1.0), ValueError, "decay"),
+        (lambda: asy.power_law_spectrum(10, 1.0, np.nan), ValueError, "signal_decay"),
+        (lambda: asy.solve_kappa([1.0], 0.5, 1.0, weights=[2.0]), ValueError, "weights"),
+    ],
+)
+def test_more_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
