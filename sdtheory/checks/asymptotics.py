@@ -32,7 +32,7 @@ def random_design(quick: bool) -> list[dict]:
     from ..simulate import simulate_random_design
 
     p = 48 if quick else 400
-    trials = 40 if quick else 100
+    trials = 40 if quick else 60
     lam = np.array([0.1, 1.0]) if quick else np.array([0.05, 0.2, 0.7, 2.0, 8.0])
     designs = ["gaussian"] if quick else ["gaussian", "rademacher"]
     rows = []
