@@ -67,6 +67,9 @@ __all__ = [
 # |ξ_t| or the condition number of the weighted Vandermonde system above these: warn.
 _XI_WARN = 1e4
 _COND_WARN = 1e10
+# ‖y_t‖² ≤ Nε(1 + this) counts as collapse: an exact tie ‖y_t‖² = Nε (e.g. κ = 1 with integer
+# r_0) is otherwise decided by rounding.
+_COLLAPSE_RTOL = 1e-12
 
 
 class ScheduleConditioningWarning(RuntimeWarning):
@@ -1141,19 +1144,24 @@ def collapse_round_bounds(r0, kappa, *, max_iter: int = 10**6) -> dict:
     kappa = float(check_positive(kappa, "kappa", allow_inf=True))
     if kappa < 1:
         raise ValueError(f"kappa must be >= 1 (a condition number), got {kappa}")
-    if r0 <= 1:
+    tie = _COLLAPSE_RTOL  # the collapse test of constrained_rounds: r² ≤ 1 + tie
+
+    def ceil(x):  # ceil that does not jump on rounding noise at exact integers
+        return int(math.ceil(x - 1e-10 * max(1.0, abs(x))))
+
+    if r0 * r0 <= 1.0 + tie:
         return {"lower": 0, "upper": 0, "upper_simple": 0, "upper_kappa": 0}
-    lower = int(math.ceil(r0 - 1 - 1e-12 * r0))
+    lower = ceil(r0 - 1.0)
     if math.isinf(kappa):
         return {"lower": lower, "upper": math.inf, "upper_simple": math.inf, "upper_kappa": math.inf}
     g = r0 / ((r0 - 1.0) * kappa + 1.0)
-    upper_simple = int(math.ceil((r0 - 1.0) / g))
-    upper_kappa = int(math.ceil(kappa * (r0 - 1.0)))
+    upper_kappa = ceil(kappa * (r0 - 1.0))
+    upper_simple = min(ceil((r0 - 1.0) / g), upper_kappa)
     r, t = r0, 0
-    while r > 1.0 and t < max_iter:
+    while r * r > 1.0 + tie and t < max_iter:
         r = r * (r - 1.0) * kappa / ((r - 1.0) * kappa + 1.0)
         t += 1
-    upper = t if r <= 1.0 else math.inf
+    upper = min(t, upper_simple) if r * r <= 1.0 + tie else upper_simple
     return {"lower": lower, "upper": upper, "upper_simple": upper_simple, "upper_kappa": upper_kappa}
 
 
@@ -1191,7 +1199,8 @@ def constrained_rounds(K, y, eps, *, max_rounds: int = 100_000, rtol=None) -> Co
 
     .. math:: \sum_k \Big(\frac{c\,z_{t,k}}{c + d_k}\Big)² = Nε, \qquad z_t = Vᵀy_t,
 
-    whose left side increases from ``‖P_0 y_t‖²`` to ``‖y_t‖²``; it is bracketed by
+    (``‖y_t‖² ≤ Nε(1 + 10⁻¹²)`` counts as collapse, so exact ties are not decided by
+    rounding), whose left side increases from ``‖P_0 y_t‖²`` to ``‖y_t‖²``; it is bracketed by
     ``[d_min/(r_t − 1), d_max/(r_t − 1)]`` and solved by Brent's method. Mobahi et al. write
     ``G = K/N`` and a multiplier ``c/N``; here ``c_t`` is on the scale of ``λ``. Norms strictly
     decrease, multipliers strictly increase, and the filter ratios ``b_j/b_k`` (``d_j > d_k``)
@@ -1234,24 +1243,30 @@ def constrained_rounds(K, y, eps, *, max_rounds: int = 100_000, rtol=None) -> Co
     cum = np.ones(n)
     zt = z.copy()
     t = 0
-    while float(zt @ zt) > budget:
+    stop = budget * (1.0 + _COLLAPSE_RTOL)
+    while float(zt @ zt) > stop:
         if t >= max_rounds:
             raise RuntimeError(f"no collapse within max_rounds = {max_rounds} rounds")
-        r = norms[-1] / sq
+        zz = float(zt @ zt)
+        rm1 = (zz - budget) / (sq * (math.sqrt(zz) + sq))  # r_t − 1 without cancellation
 
         def F(c, zt=zt):
             return float(((c * zt / (c + d)) ** 2).sum()) - budget
 
-        lo_b = dmin / (r - 1.0) if (null0 == 0 or t > 0) else 0.0
-        hi = dmax / (r - 1.0) * (1 + 1e-12)
-        lo = dmin / (r - 1.0) * (1 - 1e-12)
+        lo_b = dmin / rm1 if (null0 == 0 or t > 0) else 0.0
+        hi = dmax / rm1 * (1 + 1e-9)
+        for _ in range(2000):  # rounding at κ ≈ 1 can put the root a hair above the bound
+            if F(hi) >= 0:
+                break
+            hi *= 2.0
+        lo = dmin / rm1 * (1 - 1e-9)
         for _ in range(2000):  # halving is needed only with a null-space part at round 0
             if F(lo) <= 0:
                 break
             lo *= 0.5
         c = optimize.brentq(F, lo, hi, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500)
         mults.append(c)
-        mb.append((lo_b, dmax / (r - 1.0)))
+        mb.append((lo_b, dmax / rm1))
         coefs.append(V @ (zt / (d + c)))
         shrink = d / (d + c)
         cum = cum * shrink

@@ -184,10 +184,15 @@ def test_optimal_schedule_beats_random_schedules(seed, r, k, matrix):
     Q, q, c = schedule_quadratic(sp, lam, k)
     D = rng.standard_normal((500, k + 1))
     D -= D.mean(1, keepdims=True)
+    def quad(XB):
+        return np.einsum("...i,ij,...j->...", XB, Q, XB) - 2 * XB @ q + c
+
+    # rounding bound of evaluating the quadratic (large |ξ̄| when |ξ_t| is large): 64·eps·Σ|terms|
+    ax = np.abs(opt.xibar)
+    eval_tol = 64 * np.finfo(float).eps * (ax @ np.abs(Q) @ ax + 2 * np.abs(q) @ ax + abs(c))
     for scale in (1e-3, 1e-1):
         XB = opt.xibar + scale * D
-        vals = np.einsum("bi,ij,bj->b", XB, Q, XB) - 2 * XB @ q + c
-        assert opt.risk <= vals.min() + tol
+        assert quad(opt.xibar) <= quad(XB).min() + tol + 2 * eval_tol
     # the schedule and ξ̄ describe the same filter
     if opt.xis is not None and opt.max_abs_xi < 1e4:
         np.testing.assert_allclose(multistep_risk(sp, lam, opt.xis), opt.risk,
@@ -518,7 +523,7 @@ def test_constrained_rounds_monotone_kkt_and_bounds(seed, n, spread, r0):
     assert res.multipliers.shape == (T,) and res.norms.shape == (T + 1,)
     assert (np.diff(res.norms) < 0).all()
     assert (np.diff(res.multipliers) > 0).all()
-    assert res.norms[-1] ** 2 <= n * eps and (res.norms[:-1] ** 2 > n * eps).all()
+    assert res.norms[-1] ** 2 <= n * eps * (1 + 1e-11) and (res.norms[:-1] ** 2 > n * eps).all()
     # KKT: every round's constraint is active at the returned multiplier (literal solve on K)
     yt = y.copy()
     for t in range(T):
