@@ -9,6 +9,9 @@ teacher) uses the noisy labels, stage ``k ≥ 1`` the targets
 ``sign(h)``) on the same inputs. Reported per stage: ``m = wᵀμ/√N``, ``Q = ‖w‖²/N``, ``b = B``,
 the exact test error of the fitted classifier on fresh data and the training error against the
 clean labels. This module never imports the theory it checks.
+
+The examples are skipped in the doctest run (each needs a JIT compilation of several seconds);
+the same calls run in ``tests/test_classification_*.py``.
 """
 
 from __future__ import annotations
@@ -141,8 +144,8 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
 
     Examples
     --------
-    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, 0.2, 0.5, stages=1, n_seeds=2)
-    >>> out.shape
+    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, 0.2, 0.5, stages=1, n_seeds=2)  # doctest: +SKIP
+    >>> out.shape  # doctest: +SKIP
     (2, 2, 5)
     """
     M, betas = _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds)
@@ -174,8 +177,8 @@ def gmm_sd_summary(n_features, alpha, delta, rho, flip, lam, **kw) -> pd.DataFra
 
     Examples
     --------
-    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
-    >>> sorted(df.quantity.unique())[:2]
+    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)  # doctest: +SKIP
+    >>> sorted(df.quantity.unique())[:2]  # doctest: +SKIP
     ['Q', 'b']
     """
     out = simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, **kw)
@@ -202,8 +205,8 @@ def gmm_sd_convergence(ns, alpha, delta, rho, flip, lam, *, seeds_at=None, **kw)
 
     Examples
     --------
-    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
-    >>> [int(v) for v in df.N.unique()]
+    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)  # doctest: +SKIP
+    >>> [int(v) for v in df.N.unique()]  # doctest: +SKIP
     [50]
     """
     frames = []
@@ -228,8 +231,8 @@ def gmm_sd_flip_scan(flips, n_features, alpha, delta, rho, lam, *, z=4.0, **kw):
 
     Examples
     --------
-    >>> tab, wins = gmm_sd_flip_scan([0.1, 0.3], 50, 2.0, 1.0, 0.5, 0.5, n_seeds=2)
-    >>> list(tab.columns)[:3]
+    >>> tab, wins = gmm_sd_flip_scan([0.1, 0.3], 50, 2.0, 1.0, 0.5, 0.5, n_seeds=2)  # doctest: +SKIP
+    >>> list(tab.columns)[:3]  # doctest: +SKIP
     ['flip', 'teacher_error', 'teacher_se']
     """
     rows = []

@@ -5,8 +5,12 @@ Every fit minimizes ``Σ_i ℓ(q_i, z_i) + (λ/2)‖W‖²`` with ``ℓ(q, z) = 
 ``log(1 + e^z) − qz``), on features (logits ``XW``) or a Gram matrix (logits ``Gβ``, penalty
 ``(λ/2) tr(βᵀGβ)``), by a fixed number of damped Newton steps: each step tries the step sizes
 ``1, 1/2, …, 2^{-12}`` at once and takes the first that satisfies Armijo's condition (or the full
-step once the predicted decrease is below rounding). Float64 inside :func:`x64`. This module does
+step once the predicted decrease is below rounding); a fit stops one step after its gradient norm
+falls below ``1e-10`` (``while_loop``; under ``vmap`` finished fits are frozen). Float64 inside :func:`x64`. This module does
 not import the theory it is checked against.
+
+The examples are skipped in the doctest run (each needs a JIT compilation of several seconds);
+the same calls run in ``tests/test_classification_*.py``.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ def _link(z, binary):
     return jax.nn.sigmoid(z) if binary else jax.nn.softmax(z, axis=-1)
 
 
-def _newton(A, q, lam, gram, n_iter):
+def _newton(A, q, lam, gram, n_iter, tol=1e-10):
     """One problem: ``A`` is ``X (N, D)`` or ``G (N, N)``; returns ``(coef, logits, grad_norm)``."""
     binary = q.ndim == 1
     N = A.shape[0]
@@ -74,8 +78,9 @@ def _newton(A, q, lam, gram, n_iter):
             gn = jnp.linalg.norm(g)
         return g, d, gn
 
-    def body(_, c):
-        g, d, _gn = grad_and_step(c)
+    def body(state):
+        it, c, _gn_prev, polished = state
+        g, d, gn = grad_and_step(c)
         f0 = obj(c)
         slope = jnp.sum(g * d)
         steps = jnp.asarray(_STEPS, dtype=c.dtype)
@@ -83,9 +88,15 @@ def _newton(A, q, lam, gram, n_iter):
         ok = fs <= f0 + 1e-4 * steps * slope
         t = jnp.where(ok.any(), steps[jnp.argmax(ok)], 0.0)
         t = jnp.where(-slope < 1e-13 * (1.0 + jnp.abs(f0)), 1.0, t)
-        return c + t * d
+        # once the gradient is below tol, take one more (polishing) step and stop
+        return it + 1, c + t * d, gn, polished | (gn <= tol)
 
-    c = jax.lax.fori_loop(0, n_iter, body, jnp.zeros(shape, dtype=A.dtype))
+    def cond(state):
+        it, _c, _gn, polished = state
+        return (it < n_iter) & ~polished
+
+    c0 = jnp.zeros(shape, dtype=A.dtype)
+    _, c, _, _ = jax.lax.while_loop(cond, body, (0, c0, jnp.inf, False))
     _, _, gn = grad_and_step(c)
     return c, A @ c, gn
 
@@ -96,7 +107,7 @@ def _fit_batch(A, q, lam, *, gram, n_iter, shared):
     return jax.vmap(lambda a, qq, ll: _newton(a, qq, ll, gram, n_iter), in_axes=in_axes)(A, q, lam)
 
 
-def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=30):
+def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=50):
     r"""Many soft-target logistic fits at once (``vmap``), float64.
 
     Parameters
@@ -110,7 +121,8 @@ def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=30):
     gram : bool
         Kernel form.
     n_iter : int
-        Newton steps (quadratic convergence: 20–30 reach rounding level on well-posed problems).
+        Maximum Newton steps; each fit stops one (polishing) step after its gradient norm is
+        below ``1e-10`` (quadratic convergence: typically 6–10 steps in all).
 
     Returns
     -------
@@ -121,8 +133,8 @@ def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=30):
     --------
     >>> import numpy as np
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], 0.5)
-    >>> bool((gn < 1e-10).all())
+    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], 0.5)  # doctest: +SKIP
+    >>> bool((gn < 1e-10).all())  # doctest: +SKIP
     True
     """
     A = np.asarray(X_or_gram, dtype=np.float64)
@@ -181,7 +193,7 @@ def _clustered_sd(keys, G, lam, xis, *, n, K, m, n_iter):
 
 
 def simulate_clustered_sd(n_per_class, c, d, n_corrupt, lam, xis, *, n_classes=2, n_seeds=4,
-                          seed=0, n_iter=30):
+                          seed=0, n_iter=50):
     r"""Clustered model with real corrupted labels: teacher and students (one per ξ) per seed.
 
     ``n_corrupt`` points of each class (random positions, labels spread evenly over the other
@@ -196,8 +208,8 @@ def simulate_clustered_sd(n_per_class, c, d, n_corrupt, lam, xis, *, n_classes=2
 
     Examples
     --------
-    >>> r = simulate_clustered_sd(10, 0.4, 0.1, 3, 0.1, [1.0, 2.0], n_seeds=2)
-    >>> r["student_train"].shape
+    >>> r = simulate_clustered_sd(10, 0.4, 0.1, 3, 0.1, [1.0, 2.0], n_seeds=2)  # doctest: +SKIP
+    >>> r["student_train"].shape  # doctest: +SKIP
     (2, 2)
     """
     for name, v in (("n_per_class", n_per_class), ("n_corrupt", n_corrupt),
