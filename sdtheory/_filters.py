@@ -108,8 +108,11 @@ def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
         lam_t = check_positive(teacher_lam, "teacher_lam")
         lam, xi, lam_t = check_broadcast(lam=lam, xi=xi, teacher_lam=lam_t)
     a_s = ev / (ev + _expand(lam, ev))
-    a_t = ev / (ev + _expand(lam_t, ev))
-    return a_s * (1.0 - _expand(xi, ev) * (1.0 - a_t))
+    # 1 − a(λ_t) = λ_t/(s² + λ_t), formed without the subtraction: near the λ → 0 boundary
+    # ξ ~ κ/λ is huge and 1 − a_t computed as a difference carried an absolute error
+    # ~1e-16·ξ into the filter (1e-7 at λ = 1e-9).
+    one_minus_at = _expand(lam_t, ev) / (ev + _expand(lam_t, ev))
+    return a_s * (1.0 - _expand(xi, ev) * one_minus_at)
 
 
 def oracle_filter(sp: Spectrum) -> np.ndarray:
