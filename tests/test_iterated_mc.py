@@ -85,3 +85,32 @@ def test_simulation_input_errors():
         simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, 0.0, steps=2, dist="cauchy")
     with pytest.raises(ValueError, match="steps"):
         simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, None, steps=0)
+
+
+def test_toy_expected_risk_dips_then_rises_for_alpha_zero():
+    """Theory note: on the toy problem (α = 0) the error first falls, then rises (expected risk)."""
+    K, ys = _toy()
+    sp = kernel_spectrum(K, ys, 0.25)
+    risk = np.array([filter_risk(sp, ground_truth_weighted_filter(sp.eigvals, 0.2, 0.0, t))
+                     for t in range(1, 16)])
+    best = int(np.argmin(risk))
+    assert 0 < best < 6
+    assert (np.diff(risk[best:]) > 0).all() and risk[-1] > risk[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_random_kernel_per_step_weights_many_trials(seed):
+    rng = np.random.default_rng(seed)
+    n = 40
+    x = rng.uniform(0, 1, (n, 2))
+    K = rbf_kernel(x, gamma=5.0) + 1e-3 * np.eye(n)
+    ys = np.cos(3 * x[:, 0]) + x[:, 1] ** 2
+    al = rng.uniform(-0.5, 1.5, 7)
+    sp = kernel_spectrum(K, ys, 0.4)
+    theory = [filter_risk(sp, multistep_filter(sp.eigvals, 0.05, 1 - al[: t - 1]))
+              for t in range(1, 9)]
+    mc = simulate.simulate_kernel_sd(K, ys, 0.4, 0.05, al, n_trials=40000, key=seed, batch=10000,
+                                     dist="uniform")
+    z = (mc.mean - np.array(theory)) / mc.se
+    assert np.all(np.abs(z) <= Z), z
