@@ -94,8 +94,9 @@ def toy_filters(quick: bool) -> FigureOutput:
         ax.set_xlabel("eigen-direction k (descending d_k)")
         ax.set_title(f"α = {alpha:g}")
     axes[0].set_ylabel("filter b_k")
-    axes[1].legend(fontsize=7)
-    fig.tight_layout()
+    handles, labels = axes[1].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=steps + 1, fontsize=7)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return FigureOutput(fig, pd.DataFrame(rows))
 
 
