@@ -135,3 +135,15 @@ def test_other_validation():
         base.update(kw)
         with pytest.raises(ValueError, match=match):
             simulate_gmm_sd(**base)
+
+
+@pytest.mark.slow
+def test_one_sd_stage_beats_teacher_only_above_a_flip_rate():
+    from sdtheory.simulate import gmm_sd_flip_scan
+
+    tab, wins = gmm_sd_flip_scan([0.0, 0.25], 300, 2.0, 1.0, 0.5, 1.0, n_seeds=16, batch=16,
+                                 beta=np.inf)
+    clean, noisy = tab.iloc[0], tab.iloc[1]
+    assert clean.gain < -Z * clean.gain_se  # clean labels: hard pseudo-labels only lose
+    assert noisy.gain > Z * noisy.gain_se  # θ = 0.25: one SD stage wins
+    assert wins == [(0.25, 0.25)]

@@ -155,3 +155,81 @@ def gmm_alpha(quick: bool) -> FigureOutput:
     theory = pd.DataFrame({"alpha": a_line, "teacher_theory": th.test_error, "m": th.m, "Q": th.Q,
                            "bayes": gmm_bayes_error(a_line, delta)})
     return FigureOutput(fig, theory, extra={"mc": mc})
+
+
+@figure("classification-gmm-flip-range", "Gaussian mixture (α = 2, Δ = 1, λ = 1): paired error reduction of one hard-label SD stage against the flip rate θ, winning range shaded (Monte Carlo)")
+def gmm_flip_range(quick: bool) -> FigureOutput:
+    from ..classification import gmm_first_stage
+    from ..simulate import gmm_sd_flip_scan
+
+    plt = _plt()
+    alpha, delta, rho, lam = 2.0, 1.0, 0.5, 1.0
+    N, seeds = (150, 8) if quick else (800, 32)
+    flips = np.arange(0.0, 0.5, 0.05 if quick else 0.025)
+    tab, wins = gmm_sd_flip_scan(flips, N, alpha, delta, rho, lam, n_seeds=seeds, seed=3,
+                                 batch=seeds, beta=np.inf)
+    tab["teacher_theory"] = gmm_first_stage(alpha, delta, rho, tab.flip.to_numpy(), lam).test_error
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    ax = axes[0]
+    th_line = np.linspace(0, 0.49, 200)
+    ax.plot(th_line, gmm_first_stage(alpha, delta, rho, th_line, lam).test_error, "k",
+            label="teacher (theory)")
+    ax.errorbar(tab.flip, tab.teacher_error, 2 * tab.teacher_se, fmt="ko", ms=4, mfc="none",
+                label=f"teacher (MC, N={N})")
+    ax.errorbar(tab.flip, tab.sd_error, 2 * tab.sd_se, fmt="s", color="tab:red", ms=4,
+                label="one SD stage, hard labels (MC)")
+    ax.set_xlabel("flip rate θ")
+    ax.set_ylabel("test error")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    for lo, hi in wins:
+        ax.axvspan(lo, hi, color="tab:green", alpha=0.15, lw=0)
+    ax.errorbar(tab.flip, tab.gain, 2 * tab.gain_se, fmt="o-", color="tab:red", ms=4)
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set_xlabel("flip rate θ")
+    ax.set_ylabel("teacher − SD error (paired, ±2 SE)")
+    ax.set_title("shaded: gain > 4 SE")
+    fig.suptitle(f"Where one SD stage beats the teacher (α = {alpha:g}, Δ = {delta:g}, λ = {lam:g})")
+    fig.tight_layout()
+    return FigureOutput(fig, tab, extra={"wins": pd.DataFrame(wins, columns=["flip_lo", "flip_hi"])})
+
+
+@figure("classification-multi-round", "clustered model: multi-round SD, exact vs linearized training accuracy per round, and the linearization error against λ")
+def multi_round(quick: bool) -> FigureOutput:
+    from ..classification import multi_round_sd
+
+    plt = _plt()
+    p, rounds = 0.3, 6
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    rows = []
+    ax = axes[0]
+    for (lam, xi), col in zip([(0.05, 1.0), (0.3, 1.5), (3.0, 1.5)],
+                              ["tab:blue", "tab:orange", "tab:green"]):
+        df = multi_round_sd(N_PER_CLASS, C_IN, D_OUT, p, lam, xi, rounds=rounds)
+        ax.plot(df["round"], df.train_acc, "o-", color=col, label=f"exact, λ={lam:g}, ξ={xi:g}")
+        ax.plot(df["round"], df.lin_train_acc, "x--", color=col, label="linearized")
+        df["lam"], df["xi"] = lam, xi
+        rows.append(df)
+    ax.set_xlabel("round (0 = teacher)")
+    ax.set_ylabel("training accuracy vs clean labels")
+    ax.legend(fontsize=7)
+    ax = axes[1]
+    lams = np.geomspace(0.02, 20, 15 if quick else 60)
+    for xi, col in ((1.0, "tab:blue"), (1.5, "tab:orange")):
+        err, agree = [], []
+        for lam in lams:
+            df = multi_round_sd(N_PER_CLASS, C_IN, D_OUT, p, lam, xi, rounds=rounds)
+            err.append(df.max_prob_err.max())
+            agree.append(bool(df.lin_agrees.all()))
+        err, agree = np.array(err), np.array(agree)
+        ax.loglog(lams, err, "-", color=col, label=f"ξ = {xi:g}")
+        ax.loglog(lams[~agree], err[~agree], "o", color=col, mfc="none",
+                  label="correctness pattern differs" if xi == 1.0 else None)
+        rows.append(pd.DataFrame({"lam": lams, "xi": xi, "max_prob_err": err,
+                                  "lin_agrees": agree, "round": -1}))
+    ax.set_xlabel("λ")
+    ax.set_ylabel(f"max |p_exact − p_lin| (groups, rounds 0–{rounds})")
+    ax.legend(fontsize=7)
+    fig.suptitle(f"Multi-round SD, binary clustered model (n = {N_PER_CLASS}, c = {C_IN}, d = {D_OUT}, p = {p})")
+    fig.tight_layout()
+    return FigureOutput(fig, pd.concat(rows, ignore_index=True))
