@@ -357,3 +357,13 @@ def test_risks_finite_and_ordered_on_full_range(log_lam, log_gamma, sigma2, spre
 def test_more_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call()
+
+
+@given(gamma=st.floats(0.05, 10), sigma2=st.floats(0.05, 5), r2=st.floats(0.05, 5))
+def test_isotropic_sd_never_beats_best_ridge(gamma, sigma2, r2):
+    """Isotropic ridge at λ = γσ²/r² is Bayes-optimal for a rotation-invariant prior, so the
+    optimal-SD profile never drops below it (checked on a dense grid, independent of the search)."""
+    lam = np.geomspace(1e-4, 1e4, 801)
+    df = asy.isotropic_asymptotics(gamma, sigma2, r2, lam)
+    best_ridge = asy.isotropic_asymptotics(gamma, sigma2, r2, gamma * sigma2 / r2).R[0]
+    assert df.R_sd.min() >= best_ridge * (1 - 1e-12)
