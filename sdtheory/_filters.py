@@ -135,6 +135,8 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
     >>> oracle_filter(sp)
     array([0.8, 0.5])
     """
+    if not isinstance(sp, Spectrum):
+        raise TypeError(f"sp must be a Spectrum, got {type(sp).__name__}")
     ev, g2 = sp.eigvals, sp.noise
     if sp.is_diagonal:
         num = ev * sp.signal_energy
