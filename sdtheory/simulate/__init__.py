@@ -4,6 +4,13 @@ Importing this package imports JAX. Simulation code never imports the theory it 
 """
 
 # --- ridge, fixed design (issue 2) ---
+from ._ridge import NOISE_DISTS as NOISE_DISTS
+from ._ridge import ridge_sd_monte_carlo as ridge_sd_monte_carlo
+from ._ridge import ridge_sd_noise as ridge_sd_noise
+from ._sharding import TrialRunner as TrialRunner
+from ._sharding import run_trials as run_trials
+from ._sharding import trial_keys as trial_keys
+from ._sharding import trial_mean_se as trial_mean_se
 # --- kernel / iterated (issue 3) ---
 from ._kernel import sample_noise as sample_noise
 from ._kernel import simulate_kernel_sd as simulate_kernel_sd
