@@ -125,6 +125,11 @@ def test_mc_convergence_over_p(kind, design):
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", ["iso", "aniso"])
 def test_one_shot_converges_over_p(kind):
-    errs = [np.sqrt(np.mean(one_shot_errors(kind, p, 8, p) ** 2)) for p in P_SWEEP]
-    assert all(a > b for a, b in zip(errs, errs[1:])), errs
+    # RMS of ξ̂ − ξ̄* over datasets and λ. Its fluctuation part scales like p^{-1/2}; with 12
+    # datasets each RMS carries ~15 % noise, too much to order neighbours 400 vs 800 (expected
+    # ratio 0.7), so the claim is the fitted rate over the sweep plus the end-to-end reduction.
+    errs = np.array([np.sqrt(np.mean(one_shot_errors(kind, p, 12, p) ** 2)) for p in P_SWEEP])
+    slope = np.polyfit(np.log(P_SWEEP), np.log(errs), 1)[0]
+    assert slope < -0.25, (slope, errs)
+    assert errs[-1] < 0.6 * errs[0], errs
     assert errs[-1] < 0.2, errs
