@@ -79,6 +79,11 @@ def lam_to_fixed_design(lam, n):
     -----
     ``(XᵀX/n + λI)⁻¹Xᵀy/n = (XᵀX + nλI)⁻¹Xᵀy``.
 
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
+
     Examples
     --------
     >>> lam_to_fixed_design(0.5, 200)
@@ -95,6 +100,11 @@ def lam_to_mse_scale(lam, n):
 
     Returns ``λ/n``, the scale of :func:`asymptotic_risks`, :func:`sdtheory.one_shot_xi` and
     :func:`sdtheory.finite_sample_sd`.
+
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -131,6 +141,11 @@ def spectrum_from_cov(cov, beta):
     eigvals, signal_energy, weights : ndarray, shape (p,)
         ``s_i``, ``(v_iᵀβ)²`` and equal weights ``1/p`` (arguments of :func:`asymptotic_risks`).
 
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
+
     Examples
     --------
     >>> s, e, w = spectrum_from_cov([[2.0, 0.0], [0.0, 1.0]], [1.0, 3.0])
@@ -161,6 +176,11 @@ def two_level_spectrum(high, low, frac_high, signal_high, signal_low):
     -------
     eigvals, signal_energy, weights : ndarray, shape (2,)
         For :func:`asymptotic_risks` (``weights`` are the fractions of ``p``).
+
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -194,6 +214,11 @@ def power_law_spectrum(p, decay, signal_decay, signal_norm_sq=1.0):
     Returns
     -------
     eigvals, signal_energy, weights : ndarray, shape (p,)
+
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -380,6 +405,11 @@ def asymptotic_moments(cov_eigvals, signal_energy, aspect_ratio, lam, *, weights
     ``1 − t_2`` is evaluated as ``λ/κ + γΣ_j w_j s_jκ g_j²`` (a sum of positive terms, equal
     by the fixed point), so ``b`` stays accurate where ``t_2 → 1`` (γ = 1, λ → 0).
 
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
+
     Examples
     --------
     >>> df = asymptotic_moments([1.0], [1.0], 0.5, [0.1, 1.0])
@@ -498,6 +528,11 @@ def isotropic_kappa(aspect_ratio, lam):
 
     ``lam`` is on the mean-squared-error scale. Evaluated in a cancellation-free form
     (``2λ/(√(…) − (λ + γ − 1))`` when ``λ + γ − 1 < 0``).
+
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -692,6 +727,11 @@ def curvature_test(cov_eigvals, signal_energy, noise, aspect_ratio, *, weights=N
     :func:`compare_sd_vs_ridge` for the global comparison. ``R̄''`` is a central difference in
     ``log λ`` (step ``1e-4``; relative error ≈ 1e-8).
 
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
+
     Examples
     --------
     >>> res = curvature_test([1.0], [1.0], 1.0, 0.5)   # isotropic: never beats ridge
@@ -761,6 +801,11 @@ def compare_sd_vs_ridge(cov_eigvals, signal_energy, noise, aspect_ratio, *, weig
     -------
     SDvsRidge
         With the whole profile (:func:`asymptotic_risks` on the grid) in ``profile``.
+
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
 
     Examples
     --------

@@ -392,6 +392,11 @@ def cv_xi(X, y, lam, *, folds=5, xi=None, seed=0):
     whole ``ξ`` grid costs nothing beyond the teacher and pure-distilled fits (one thin SVD
     per fold serves every λ).
 
+    References
+    ----------
+    Dang, Patil & Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge Regression",
+    ICML 2026, arXiv:2602.17565.
+
     Examples
     --------
     >>> rng = np.random.default_rng(2)
