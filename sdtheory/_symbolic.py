@@ -175,6 +175,26 @@ def _derivation(expr, problem: SymbolicProblem, *extra) -> Derivation:
     return Derivation(expr=expr, problem=problem, func=func, extra=tuple(extra))
 
 
+def _checked_cache(fn):
+    """``functools.lru_cache`` behind the argument checks.
+
+    Caching first would let ``r=2.0`` (equal and hash-equal to ``2``) hit the cache and skip
+    the type check; so validate, then call the cached function with clean arguments.
+    """
+    cached = functools.lru_cache(maxsize=None)(fn)
+
+    @functools.wraps(fn)
+    def wrapper(r=2, weights="identity", *args, **kwargs):
+        r = _check_r(r, weights)
+        for a in (*args, *kwargs.values()):
+            if not isinstance(a, bool):
+                raise TypeError(f"teacher must be a bool, got {type(a).__name__}")
+        return cached(r, weights, *args, **kwargs)
+
+    wrapper.cache_clear = cached.cache_clear
+    return wrapper
+
+
 def _check_r(r, weights):
     r = check_int(r, "r", minimum=1)
     if r > 4:
@@ -263,7 +283,7 @@ def derive_student_filter():
 
 
 # ---------------------------------------------------------------------------- the risk
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_sd_risk(r: int = 2, weights: str = "identity") -> SymbolicProblem:
     r"""Derive the expected risk ``E(λ, λ_t, ξ)`` of the one-step student for ``r`` directions.
 
@@ -380,7 +400,7 @@ def _extra(p, teacher):
 
 
 # ---------------------------------------------------------------------------- ξ*
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_optimal_xi(r: int = 2, weights: str = "identity", teacher: bool = False) -> Derivation:
     r"""``ξ*`` from ``dE/dξ = 0`` for the derived risk.
 
@@ -421,7 +441,7 @@ def derive_optimal_xi(r: int = 2, weights: str = "identity", teacher: bool = Fal
     return _derivation(_sub(p, root, not teacher), p, *_extra(p, teacher))
 
 
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_sd_quadratic(r: int = 2, weights: str = "identity", teacher: bool = False) -> dict:
     r"""``R``, ``N``, ``D`` of ``E = R − 2ξN + ξ²D`` read off the derived risk.
 
@@ -447,7 +467,7 @@ def derive_sd_quadratic(r: int = 2, weights: str = "identity", teacher: bool = F
 
 
 # ---------------------------------------------------------------------------- threshold, limits
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_noise_threshold(r: int = 2, weights: str = "identity", teacher: bool = False) -> Derivation:
     r"""The noise variance ``γ₁²(λ)`` at which ``ξ*(γ²) = 1``.
 
@@ -471,7 +491,7 @@ def derive_noise_threshold(r: int = 2, weights: str = "identity", teacher: bool 
     return _derivation(_sub(p, thr, not teacher), p, *_extra(p, teacher))
 
 
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_noise_limits(r: int = 2, weights: str = "identity") -> tuple[Derivation, Derivation]:
     r"""Limits of ``ξ*`` as ``γ² → 0`` and ``γ² → ∞`` (teacher and student share ``λ``).
 
@@ -501,7 +521,7 @@ def derive_noise_limits(r: int = 2, weights: str = "identity") -> tuple[Derivati
 
 
 # ---------------------------------------------------------------------------- boundaries
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_boundary_optima(r: int = 2, weights: str = "identity") -> dict:
     r"""Best parameters of the two boundary families of the one-step student.
 
@@ -553,7 +573,7 @@ def derive_boundary_optima(r: int = 2, weights: str = "identity") -> dict:
 
 
 # ---------------------------------------------------------------------------- gain identity
-@functools.lru_cache(maxsize=None)
+@_checked_cache
 def derive_gain_identity(r: int = 2, weights: str = "identity") -> dict:
     r"""The gain ``R − min_ξ E`` and the identities ``N = −(λ/2)R'`` and ``gain = λ²R'²/(4D)``.
 

@@ -206,8 +206,11 @@ def test_symbolic_bad_input():
     sym = pytest.importorskip("sdtheory.symbolic")
     with pytest.raises(ValueError, match="r"):
         sym.derive_optimal_xi(0)
+    sym.derive_optimal_xi(2)  # cached: a float r must still be rejected (regression)
     with pytest.raises(TypeError, match="r"):
         sym.derive_optimal_xi(2.0)
+    with pytest.raises(TypeError, match="teacher"):
+        sym.derive_optimal_xi(2, "identity", teacher=1)
     with pytest.raises(ValueError, match="weights"):
         sym.derive_noise_threshold(2, "full")
     d = sym.derive_optimal_xi(2)
