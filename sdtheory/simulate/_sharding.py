@@ -165,10 +165,10 @@ class TrialRunner:
 
     Examples
     --------
-    >>>     >>> def one_trial(key, scale):
+    >>> def one_trial(key, scale):
     ...     return scale * jax.random.normal(key, ())
     >>> runner = TrialRunner(one_trial, devices=None, batch_size=4)
-    >>> out = np.concatenate([v for _, v in runner.blocks(trial_keys(0, 10), jnp.float32(2.0))])
+    >>> out = np.concatenate([v for _, v in runner.blocks(trial_keys(0, 10), np.float32(2.0))])
     >>> out.shape
     (10,)
     """
