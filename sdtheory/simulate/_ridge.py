@@ -173,7 +173,7 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
         Number of independent label draws (``>= 2``).
     seed : int or jax.random key
         Trial ``i`` uses key ``jax.random.split(key(seed), n_trials)[i]``: the same seed gives
-        identical numbers on any batch size's device count (see ``batch_size``).
+        identical numbers, on any number of devices (see ``batch_size``).
     noise_dist : {"gaussian", "rademacher", "uniform", "laplace"}
         Law of the i.i.d. label noise, each scaled to mean 0 and variance ``noise``.
     weights : {"parameter", "prediction"} or array_like (d, d)

@@ -39,6 +39,12 @@ sharded program so that every process receives (and reduces) the full, identical
 The multi-process branch is exercised only on a real cluster; the single-host multi-device path is
 tested on CPU with ``XLA_FLAGS=--xla_force_host_platform_device_count=4``.
 
+*Virtual CPU devices.* With more forced host devices than CPU cores, XLA:CPU was seen (jax 0.10.2,
+2 cores, 4 devices) to stall on large per-device blocks (~1,000 trials) that share its thread
+pool. Keep ``batch_size`` modest there and add
+``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` to ``XLA_FLAGS``; real
+accelerators are not affected.
+
 References
 ----------
 T. F. Chan, G. H. Golub and R. J. LeVeque, "Updating formulae and a pairwise algorithm for
