@@ -8,6 +8,18 @@ from sdtheory.classification import gmm_bayes_error, gmm_first_stage, gmm_test_e
 from sdtheory.classification._gmm import _note_fixed_point
 from tests._tol import RTOL_EXACT, Z
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_blas_thread():
+    """Dense eigen/solves: multi-threaded BLAS on a shared 2-core machine is much slower."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    with threadpool_limits(1):
+        yield
+
 CASES = [  # (alpha, delta, rho, flip, lam)
     (2.0, 1.0, 0.5, 0.2, 0.5),
     (1.5, 1.0, 0.3, 0.1, 0.2),
@@ -55,12 +67,12 @@ def test_bayes_reference_by_optimal_ridge_limit():
     np.testing.assert_allclose(best, gmm_bayes_error(2.0, 1.0), rtol=1e-4)
 
 
-def _mc_vs_theory(N, cases, n_seeds, seed=0):
+def _mc_vs_theory(N, cases, n_seeds, seed=0, stages=0):
     from sdtheory.simulate import gmm_sd_summary
 
     for case in cases:
         th = gmm_first_stage(*case)
-        df = gmm_sd_summary(N, *case, stages=0, n_seeds=n_seeds, seed=seed)
+        df = gmm_sd_summary(N, *case, stages=stages, n_seeds=n_seeds, seed=seed, batch=8)
         for q in ["m", "Q", "b", "test_error", "train_error_clean"]:
             row = df[(df.stage == 0) & (df.quantity == q)].iloc[0]
             t = getattr(th, q)
@@ -68,8 +80,10 @@ def _mc_vs_theory(N, cases, n_seeds, seed=0):
 
 
 def test_first_stage_matches_monte_carlo_small():
-    # one compiled shape (N = 400, M = 800) for both ρ = 1/2 and ρ ≠ 1/2
-    _mc_vs_theory(400, [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)], n_seeds=8)
+    # one compiled shape (N = 300, M = 600, one SD stage: shared with the SD-stage test below)
+    # for both ρ = 1/2 and ρ ≠ 1/2; stage 0 is the teacher
+    _mc_vs_theory(300, [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)], n_seeds=16,
+                  stages=1)
 
 
 @pytest.mark.slow
@@ -147,3 +161,106 @@ def test_one_sd_stage_beats_teacher_only_above_a_flip_rate():
     assert clean.gain < -Z * clean.gain_se  # clean labels: hard pseudo-labels only lose
     assert noisy.gain > Z * noisy.gain_se  # θ = 0.25: one SD stage wins
     assert wins == [(0.25, 0.25)]
+
+
+# ----------------------------------------------------------------------------- one SD stage
+def test_sd_stage_with_xi_zero_repeats_the_teacher():
+    from sdtheory.classification import gmm_sd_stage
+
+    for case in CASES:
+        r = gmm_sd_stage(*case, xi=0.0)
+        t = r.teacher
+        np.testing.assert_allclose([r.m, r.Q, r.b, r.R, r.test_error],
+                                   [t.m, t.Q, t.b, t.Q, t.test_error], rtol=1e-10, atol=1e-13)
+
+
+def test_sd_stage_soft_quadrature_tends_to_hard_closed_form():
+    from sdtheory.classification import gmm_sd_stage
+
+    # β → ∞: tanh(βh/2) → sign(h); quadrature (soft) vs closed form (hard). The soft route only
+    # converges like 1/β (the φ' spike is resolved by the 161-node rule only for moderate β),
+    # so compare at β = 30 with a tolerance set by the β = 15 → 30 change.
+    hard = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0)
+    s15 = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0, beta=15.0)
+    s30 = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0, beta=30.0)
+    for q in ("m", "Q", "b", "test_error"):
+        d30 = abs(getattr(s30, q) - getattr(hard, q))
+        d15 = abs(getattr(s15, q) - getattr(hard, q))
+        assert d30 < d15 or d30 < 1e-6, q
+
+
+def test_reaction_trace_identity_on_a_finite_matrix():
+    # κ uses (Δ/N) tr(R XᵀX R) = Δ(χ + λχ')/2 with R = (XᵀX + 2λ)^{-1}, x_μ = √Δ z_μ/√N
+    from sdtheory.classification import gmm_first_stage
+
+    N, alpha, delta, lam = 600, 2.0, 1.0, 0.5
+    rng = np.random.default_rng(0)
+    X = np.sqrt(delta / N) * rng.standard_normal((int(alpha * N), N))
+    ev = np.linalg.eigvalsh(X.T @ X)
+    lhs = delta * np.mean(ev / (ev + 2 * lam) ** 2)
+    h = 1e-5
+    chi = gmm_first_stage(alpha, delta, 0.5, 0.0, lam).chi
+    dchi = (gmm_first_stage(alpha, delta, 0.5, 0.0, lam + h).chi
+            - gmm_first_stage(alpha, delta, 0.5, 0.0, lam - h).chi) / (2 * h)
+    rhs = delta * (chi + lam * dchi) / 2
+    # finite-N fluctuation of a normalized trace is O(1/N)
+    assert abs(lhs - rhs) < 5.0 / N * rhs
+    assert abs(delta * np.mean(1 / (ev + 2 * lam)) - delta * chi / 2) < 5.0 / N * chi
+
+
+def _sd_mc_vs_theory(N, cases, n_seeds, seed):
+    from sdtheory.classification import gmm_sd_stage
+    from sdtheory.simulate import simulate_gmm_sd
+
+    for beta, case in cases:
+        r = gmm_sd_stage(*case, beta=beta)
+        out = simulate_gmm_sd(N, *case, stages=1, beta=beta, n_seeds=n_seeds, seed=seed,
+                              batch=8)
+        for i, q in enumerate(("m", "Q", "b", "test_error")):
+            v = out[:, 1, i]
+            se = v.std(ddof=1) / np.sqrt(n_seeds)
+            assert abs(v.mean() - getattr(r, q)) <= Z * se, (beta, case, q, v.mean(), getattr(r, q))
+        g = out[:, 0, 3] - out[:, 1, 3]
+        assert abs(g.mean() - r.gain) <= Z * g.std(ddof=1) / np.sqrt(n_seeds), (beta, case)
+
+
+def test_sd_stage_matches_monte_carlo_small():
+    _sd_mc_vs_theory(300, [(np.inf, (2.0, 1.0, 0.5, 0.2, 1.0)), (1.0, (2.0, 1.0, 0.5, 0.2, 1.0))],
+                     n_seeds=16, seed=21)
+
+
+@pytest.mark.slow
+def test_sd_stage_matches_monte_carlo():
+    # α ≥ 1/2: at smaller α (tiny m) the finite-N spread of b inflates the *mean* test error over
+    # seeds (Jensen; decays like 1/N) although m, Q, b agree
+    cases = [(beta, c) for beta in (np.inf, 1.0) for c in
+             [(0.5, 1.0, 0.5, 0.2, 0.1), (2.0, 1.0, 0.3, 0.1, 0.2), (4.0, 1.0, 0.5, 0.3, 0.5)]]
+    _sd_mc_vs_theory(800, cases, n_seeds=32, seed=77)
+
+
+@pytest.mark.slow
+def test_flip_range_theory_matches_monte_carlo_signs():
+    from sdtheory.classification import gmm_sd_flip_range
+    from sdtheory.simulate import gmm_sd_flip_scan
+
+    (lo, hi), = gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0)
+    assert 0 < lo < 0.1 and hi == 0.5
+    tab, _ = gmm_sd_flip_scan([0.0, 0.2], 600, 2.0, 1.0, 0.5, 1.0, n_seeds=32, batch=8, seed=9)
+    assert tab.gain[0] < -Z * tab.gain_se[0] and tab.gain[1] > Z * tab.gain_se[1]
+
+
+def test_sd_stage_validation():
+    from sdtheory.classification import gmm_sd_flip_range, gmm_sd_stage
+
+    with pytest.raises(ValueError, match="beta"):
+        gmm_sd_stage(2.0, 1.0, 0.5, 0.2, 1.0, beta=0.0)
+    with pytest.raises(ValueError, match="xi"):
+        gmm_sd_stage(2.0, 1.0, 0.5, 0.2, 1.0, xi=float("nan"))
+    with pytest.raises(TypeError, match="scalar"):
+        gmm_sd_stage([2.0, 3.0], 1.0, 0.5, 0.2, 1.0)
+    with pytest.raises(ValueError, match="flip"):
+        gmm_sd_stage(2.0, 1.0, 0.5, 1.2, 1.0)
+    with pytest.raises(ValueError, match="n_grid"):
+        gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, n_grid=2)
+    with pytest.raises(ValueError, match="flip_max"):
+        gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, flip_max=0.0)

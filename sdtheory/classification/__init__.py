@@ -12,8 +12,11 @@ from ._clustered import corruption_range as corruption_range
 from ._clustered import linearized_sd_factors as linearized_sd_factors
 from ._clustered import multi_round_sd as multi_round_sd
 from ._gmm import GMMFirstStage as GMMFirstStage
+from ._gmm import GMMSDStage as GMMSDStage
 from ._gmm import gmm_bayes_error as gmm_bayes_error
 from ._gmm import gmm_first_stage as gmm_first_stage
+from ._gmm import gmm_sd_flip_range as gmm_sd_flip_range
+from ._gmm import gmm_sd_stage as gmm_sd_stage
 from ._gmm import gmm_test_error as gmm_test_error
 from ._logistic import LogisticFit as LogisticFit
 from ._logistic import corrupt_labels as corrupt_labels
