@@ -301,6 +301,7 @@ def test_summary_of_runner_output(tiny):
     (dict(xis=(0, -1)), "xis must be finite and >= 0"),
     (dict(xis=(0, float("inf"))), "xis must be finite and >= 0"),
     (dict(steps=None, weight_decay=0.0, xis=(0, 2)), "weight_decay=0.*unbounded below"),
+    (dict(steps=None, model="mlp", depth=2, xis=(0, 2)), "depth 2.*unbounded below"),
     (dict(steps=0), "steps must be >= 1"),
     (dict(seeds=0), "seeds must be >= 1"),
     (dict(depth=3), "depth"),

@@ -173,8 +173,16 @@ def run_bridge(dataset="digits", model="mlp", noise=(0.3, 0.5), xis=None, seeds=
     Student objective (per run): ``(1/n) Σ_i CE(q_i, softmax(f_θ(x_i))) + (λ/2) Σ‖W‖²`` with
     ``q_i = ξ p_T(x_i) + (1 − ξ) e_{ỹ_i}``. Since ``Σ_k q_ik = 1``, ``CE = −q·z + logsumexp(z)``,
     convex in the logits ``z`` for every ξ; for ξ > 1, ``q`` has negative entries and the loss is
-    unbounded below without weight decay, hence the error for ``weight_decay=0``, ξ > 1 and no
-    step budget. ξ = 0 is plain cross-entropy on the noisy labels; ξ = 1 copies the teacher.
+    unbounded below without weight decay (send the logit of a class with ``q_k < 0`` to −∞),
+    hence the error for ``weight_decay=0``, ξ > 1 and no step budget. With λ > 0 the linear probe
+    has a unique minimizer (strongly convex in ``W``; the unpenalized bias stays finite because
+    ``Σ_i q_ik = n·freq_k + ξ Σ_i (p_T,ik − onehot_ik)`` and a converged teacher's bias gradient
+    makes the last sum 0). A ReLU MLP with ``L`` hidden layers has logits ``(L+1)``-homogeneous
+    in the weights against a quadratic penalty: for ``L = 1`` the loss is bounded below only when
+    λ exceeds a data- and ``q``-dependent threshold, for ``L = 2`` it is unbounded for every λ
+    (hence the error for depth 2, ξ > 1 and no budget). The fixed step budget is what makes
+    ξ > 1 well posed for the MLPs. ξ = 0 is plain cross-entropy on the noisy labels; ξ = 1
+    copies the teacher.
 
     References
     ----------
@@ -233,6 +241,11 @@ def run_bridge(dataset="digits", model="mlp", noise=(0.3, 0.5), xis=None, seeds=
                 f"weight_decay=0 for {bad} with xi > 1 and steps=None (no budget): the SD "
                 "cross-entropy with target xi*p + (1-xi)*onehot has negative entries and is "
                 "unbounded below; set weight_decay > 0 or a step budget `steps`")
+        if "mlp" in models and depth >= 2:
+            raise ValueError(
+                "steps=None (no budget) with xi > 1 and an MLP of depth 2: its logits are "
+                "3-homogeneous in the weights while the penalty is quadratic, so the SD loss is "
+                "unbounded below for every weight_decay; set a step budget `steps`")
 
     X, y = load_dataset(dataset, n_samples=n_samples, n_features=n_features,
                         n_classes=n_classes)

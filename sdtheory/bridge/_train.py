@@ -70,7 +70,9 @@ def sd_loss(params, X, Q, lam):
 
     With ``Σ_k q_k = 1``, ``CE(q, softmax(z)) = −q·z + logsumexp(z)`` is convex in the logits for
     any sign of ``q``, but when some ``q_k < 0`` (ξ > 1) it is unbounded below (send ``z_k → −∞``),
-    so the minimizer exists only with ``λ > 0`` (or a finite step budget).
+    so a minimizer needs ``λ > 0`` (linear probe) or a finite step budget (MLPs: the logits are
+    homogeneous of degree ``depth + 1`` in the weights, so a quadratic penalty bounds the loss
+    only for depth 1 and large enough λ).
     """
     logp = jax.nn.log_softmax(forward(params, X), axis=-1)
     ce = -jnp.mean(jnp.sum(Q * logp, axis=-1))
