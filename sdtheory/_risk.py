@@ -604,7 +604,9 @@ def optimal_ridge(sp: Spectrum, *, per_decade: int = 24) -> RidgeOptimum:
     sp : Spectrum
     per_decade : int
         Grid points per decade of ``λ`` before local refinement. The grid spans
-        ``[10⁻⁶ min s_j², 10⁶ max s_j²]``.
+        ``[10⁻⁶ min s_j², 10⁶ max s_j²]``, widened to ``10^{∓3}·γ²/θ_j²`` where those
+        noise-to-signal ratios fall outside it (the diagonal-weight ``λ*`` lies between
+        ``min_j γ²/θ_j²`` and ``max_j γ²/θ_j²``).
 
     Returns
     -------
@@ -681,7 +683,8 @@ def optimal_sd(sp: Spectrum, *, per_decade: int = 24) -> SDOptimum:
     ----------
     sp : Spectrum
     per_decade : int
-        Grid density (points per decade of ``λ``) over ``[10⁻⁶ min s², 10⁶ max s²]``.
+        Grid density (points per decade of ``λ``) over ``[10⁻⁶ min s², 10⁶ max s²]``, widened
+        to cover the noise-to-signal ratios ``γ²/θ_j²`` (see :func:`optimal_ridge`).
 
     Returns
     -------

@@ -423,3 +423,20 @@ def test_oracle_lower_bound_with_matrix_weights_explicit():
     for lam in (0.05, 0.5, 5.0):
         for xi in (-3.0, 0.0, 1.0, 2.5):
             assert sum(explicit_risk(X, theta, 0.9, lam, xi, W)) >= orc * (1 - 1e-10)
+
+
+def test_diagonal_weights_with_null_cross_term_regression():
+    # VᵀWV is diagonal (stored as a vector) but W couples range and null space: the
+    # non-diagonal path used the weight vector as if it were the matrix (silently wrong risk).
+    X = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+    W = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.0], [0.5, 0.0, 1.0]])
+    theta = np.array([1.0, -2.0, 3.0])
+    sp = Spectrum.from_design(X, theta, 0.5, weights=W)
+    assert sp.weights.ndim == 1 and not sp.is_diagonal
+    for lam, xi in [(0.7, 1.5), (0.1, -2.0), (3.0, 0.0)]:
+        b, v = explicit_risk(X, theta, 0.5, lam, xi, W)
+        assert sd_risk(sp, lam, xi) == pytest.approx(b + v, rel=1e-12)
+        parts = sd_risk(sp, lam, xi, return_parts=True)
+        assert parts.bias == pytest.approx(b, rel=1e-12)
+        assert parts.variance == pytest.approx(v, rel=1e-12)
+    assert oracle_risk(sp) <= sd_risk(sp, 0.7, 1.5)
