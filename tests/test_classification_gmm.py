@@ -221,7 +221,12 @@ def _sd_mc_vs_theory(N, cases, n_seeds, seed):
             se = v.std(ddof=1) / np.sqrt(n_seeds)
             assert abs(v.mean() - getattr(r, q)) <= Z * se, (beta, case, q, v.mean(), getattr(r, q))
         g = out[:, 0, 3] - out[:, 1, 3]
-        assert abs(g.mean() - r.gain) <= Z * g.std(ddof=1) / np.sqrt(n_seeds), (beta, case)
+        se = g.std(ddof=1) / np.sqrt(n_seeds)
+        if se == 0:  # interpolating teacher: hard pseudo-labels equal the labels on every sample,
+            # and theory says they differ on a fraction train_error_noisy ≪ 1/M of them
+            assert r.teacher.train_error_noisy * out.shape[0] < 1e-3 and abs(r.gain) < 1e-6
+        else:
+            assert abs(g.mean() - r.gain) <= Z * se, (beta, case)
 
 
 def test_sd_stage_matches_monte_carlo_small():

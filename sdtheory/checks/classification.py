@@ -52,20 +52,29 @@ def clustered(quick: bool) -> list[dict]:
     return rows
 
 
-@check("classification-gmm", "noisy Gaussian mixture, squared loss: first-stage m, Q, b, test error and clean training error vs Monte Carlo (ρ = 1/2 and ρ ≠ 1/2)")
+@check("classification-gmm", "noisy Gaussian mixture, squared loss: teacher (m, Q, b, test and clean training error) and one hard/soft SD stage (m, Q, b, test error, gain) vs Monte Carlo")
 def gmm(quick: bool) -> list[dict]:
-    from ..classification import gmm_first_stage
+    from ..classification import gmm_first_stage, gmm_sd_stage
     from ..simulate import gmm_sd_summary
 
     N = 300 if quick else 1000
-    seeds = 8 if quick else 16
+    seeds = 16 if quick else 32
     rows = []
-    for case in [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)]:
-        th = gmm_first_stage(*case)
-        df = gmm_sd_summary(N, *case, stages=0, n_seeds=seeds, seed=5, batch=seeds)
-        for q in ("m", "Q", "b", "test_error", "train_error_clean"):
-            row = df[(df.stage == 0) & (df.quantity == q)].iloc[0]
-            rows.append({"problem": "GMM alpha={}, Delta={}, rho={}, flip={}, lam={}, N={}".format(
-                *case, N), "quantity": q, "theory": float(getattr(th, q)),
-                "mc_mean": float(row["mean"]), "mc_se": float(row.se), "n": int(row.n)})
+    for beta in (np.inf, 2.0):
+        for case in [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)]:
+            th = gmm_first_stage(*case)
+            sd = gmm_sd_stage(*case, beta=beta)
+            df = gmm_sd_summary(N, *case, stages=1, beta=beta, n_seeds=seeds, seed=5, batch=8)
+            prob = "GMM alpha={}, Delta={}, rho={}, flip={}, lam={}, N={}".format(*case, N)
+            pseudo = "hard" if np.isinf(beta) else f"soft beta={beta:g}"
+            qs = [(0, q, getattr(th, q)) for q in ("m", "Q", "b", "test_error",
+                                                    "train_error_clean")] if beta == np.inf else []
+            qs += [(1, q, getattr(sd, q)) for q in ("m", "Q", "b", "test_error")]
+            qs += [(1, "gain", sd.gain)]
+            for st, q, t in qs:
+                row = df[(df.stage == st) & (df.quantity == q)].iloc[0]
+                name = "teacher " + q if st == 0 else f"SD stage ({pseudo}) {q}"
+                rows.append({"problem": prob, "quantity": name, "theory": float(t),
+                             "mc_mean": float(row["mean"]), "mc_se": float(row.se),
+                             "n": int(row.n)})
     return rows
