@@ -321,8 +321,9 @@ def _hg(sp: Spectrum):
         g = sp.weights * sp.signal_energy
     else:
         th = sp.signal
-        H = th[:, None] * sp.weights * th[None, :] + g2 * np.diag(md)
-        g = th * (sp.weights @ th) + th * sp.null_cross
+        M = sp.weight_matrix  # r×r even when the weights are diagonal (then null_cross ≠ 0)
+        H = th[:, None] * M * th[None, :] + g2 * np.diag(md)
+        g = th * (M @ th) + th * sp.null_cross
     return H, g
 
 
