@@ -120,7 +120,7 @@ def grid_runs_per_second(*, n_samples, n_features, n_classes, seeds, width, step
 def bench_grid(quick: bool):
     cfg = (dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, steps=50)
            if quick else
-           dict(n_samples=4000, n_features=64, n_classes=10, seeds=4, width=128, steps=300))
+           dict(n_samples=2000, n_features=32, n_classes=10, seeds=2, width=64, steps=200))
     n, cold, warm, backend = grid_runs_per_second(**cfg)
     case = (f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
             f" {n} runs x {cfg['steps']} steps")

@@ -26,7 +26,7 @@ def run(quick: bool = False) -> list[dict]:
     elif gpu:  # 8 seeds x 2 noise x 11 xi = 176 students (+16 teachers), 20k points, width 512
         cfg = dict(n_samples=20000, n_features=128, n_classes=10, seeds=8, width=512, steps=1000)
     else:      # the same grid shape, scaled down so a 2-core CPU finishes in minutes
-        cfg = dict(n_samples=4000, n_features=64, n_classes=10, seeds=4, width=128, steps=300)
+        cfg = dict(n_samples=4000, n_features=64, n_classes=10, seeds=4, width=128, steps=100)
     n, cold, warm, backend = grid_runs_per_second(**cfg)
     case = (f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
             f" {n} runs x {cfg['steps']} steps")

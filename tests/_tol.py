@@ -64,3 +64,17 @@ RTOL_MATRIX = 1e-9
 # an interior optimum is flat to second order, so a brute-force grid can only approach the
 # reported value from above. Relative slack for "reported ≤ brute force" comparisons.
 RTOL_OPT = 1e-9
+
+# --- bridge (issue 6) ---
+# vmapped vs one-at-a-time training, float64: the two compiled programs may sum in different
+# orders (batched vs plain matmul), ~1e-16 relative per op; 40 Adam steps on a well-conditioned
+# problem keep parameter/loss differences many orders below 1e-10.
+BRIDGE_VMAP_F64 = 1e-10
+# The same in float32 (eps 1.2e-7): reductions over 200 points and 40 steps give ~1e-6..1e-5;
+# Adam's division by sqrt(v) can turn rounding noise in a near-zero gradient into an O(lr·1e-2)
+# step for a few coordinates, so 1e-4 absolute on parameters (losses: relative); predictions
+# must agree exactly.
+BRIDGE_VMAP_F32 = 1e-4
+# ξ = 0 runner row vs an independent float64 CE loop (optax integer-label CE): same arithmetic up
+# to summation order over 1000 points and 40 steps.
+BRIDGE_XI0_RTOL = 1e-9
