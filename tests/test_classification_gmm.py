@@ -269,3 +269,14 @@ def test_sd_stage_validation():
         gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, n_grid=2)
     with pytest.raises(ValueError, match="flip_max"):
         gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, flip_max=0.0)
+
+
+def test_sd_stage_theory_gain_peaks_at_moderate_alpha():
+    # known pattern (Takanami et al.): hard pseudo-labels help most at moderate α
+    from sdtheory.classification import gmm_sd_stage
+
+    alphas = np.geomspace(0.05, 100, 40)
+    g = np.array([gmm_sd_stage(a, 1.0, 0.5, 0.2, 1.0).gain for a in alphas])
+    i = int(np.argmax(g))
+    assert 0 < i < len(alphas) - 1 and 1.0 < alphas[i] < 10.0
+    assert g[i] > 5 * max(g[0], g[-1], 0)
