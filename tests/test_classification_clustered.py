@@ -234,3 +234,25 @@ def test_validation_helpers():
         linearized_sd_factors(10, 0.4, 0.1, -1.0, 1.0, 2)
     with pytest.raises(ValueError, match="p must"):
         clustered_phase_diagram(10, 0.4, 0.1, [0.1, 2.0], [1.0], [0.1])
+
+
+def test_validation_model_builders_and_simulation():
+    from sdtheory.simulate import simulate_clustered_sd
+
+    with pytest.raises(ValueError, match="d < c"):
+        clustered_gram(5, 0.2, 0.3)
+    with pytest.raises(ValueError, match="n_classes"):
+        clustered_features(5, 0.4, 0.1, n_classes=1)
+    with pytest.raises(TypeError, match="n_per_class"):
+        clustered_gram(5.0, 0.4, 0.1)
+    for kw, exc, match in [
+        (dict(n_corrupt=11), ValueError, "n_corrupt"),
+        (dict(c=0.1, d=0.2), ValueError, "d < c"),
+        (dict(lam=0.0), ValueError, "lam"),
+        (dict(xis=[np.nan]), ValueError, "xis"),
+        (dict(n_seeds=1.5), TypeError, "n_seeds"),
+    ]:
+        base = dict(n_per_class=10, c=0.4, d=0.1, n_corrupt=2, lam=0.1, xis=[1.0])
+        base.update(kw)
+        with pytest.raises(exc, match=match):
+            simulate_clustered_sd(**base)
