@@ -112,7 +112,7 @@ def one_shot_convergence(quick: bool) -> FigureOutput:
     from .. import asymptotic_risks, one_shot_xi
 
     ps = [50, 200] if quick else [50, 100, 200, 400, 800]
-    datasets = 5 if quick else 20
+    datasets = 5 if quick else 10
     lam = np.geomspace(0.05, 5, 9 if quick else 13)
     rng = np.random.default_rng(3)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
