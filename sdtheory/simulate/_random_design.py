@@ -83,6 +83,9 @@ def _batch(keys, sqrt_s, beta, sigma, lam, n, design):
     )
 
 
+_draw_jit = jax.jit(_draw, static_argnums=(4, 5))
+
+
 def _check(cov_eigvals, signal, noise, n, lam, trials, design):
     s = np.asarray(cov_eigvals, dtype=float)
     if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)) or np.any(s < 0):
@@ -119,7 +122,7 @@ def sample_random_design(cov_eigvals, signal, noise, n, *, design="gaussian", ke
     """
     s, beta, sigma2, n, _, _ = _check(cov_eigvals, signal, noise, n, 1.0, 2, design)
     with x64():
-        X, y = jax.jit(_draw, static_argnums=(4, 5))(
+        X, y = _draw_jit(
             as_key(key), jnp.sqrt(jnp.asarray(s)), jnp.asarray(beta), jnp.sqrt(sigma2), n, design
         )
         return np.asarray(X), np.asarray(y)
