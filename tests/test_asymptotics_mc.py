@@ -133,3 +133,24 @@ def test_one_shot_converges_over_p(kind):
     assert slope < -0.25, (slope, errs)
     assert errs[-1] < 0.6 * errs[0], errs
     assert errs[-1] < 0.2, errs
+
+
+@pytest.mark.parametrize("design", ["gaussian", "rademacher"])
+def test_sampler_has_the_stated_covariance(design):
+    from sdtheory.simulate import sample_random_design
+
+    s = np.array([4.0, 1.0, 0.25])
+    beta = np.array([1.0, -0.5, 2.0])
+    X, y = sample_random_design(s, beta, 0.5, 20000, design=design, key=3)
+    var = X**2
+    m, se = var.mean(0), var.std(0, ddof=1) / np.sqrt(X.shape[0])
+    assert np.all(np.abs(m - s) <= Z * se)
+    off = X[:, 0] * X[:, 1]
+    assert abs(off.mean()) <= Z * off.std(ddof=1) / np.sqrt(X.shape[0])
+    resid = y - X @ beta
+    r2 = resid**2
+    assert abs(r2.mean() - 0.5) <= Z * r2.std(ddof=1) / np.sqrt(r2.size)
+    if design == "rademacher":
+        np.testing.assert_allclose(np.abs(X), np.broadcast_to(np.sqrt(s), X.shape))
+    with pytest.raises(ValueError, match="design"):
+        sample_random_design(s, beta, 0.5, 10, design="cauchy")
