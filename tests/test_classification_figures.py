@@ -45,4 +45,4 @@ def test_all_classification_figures_and_checks_registered():
     from sdtheory.figures import REGISTRY as FIGS
 
     assert {"classification-gmm-alpha", "classification-gmm-flip-range"} <= set(FIGS)
-    assert {"classification-clustered", "classification-gmm"} <= set(CHECKS)
+    assert {"classification-clustered", "classification-gmm", "classification-gmm-bce"} <= set(CHECKS)

@@ -125,7 +125,7 @@ def test_sd_monte_carlo_converges_in_N():
 
 @pytest.mark.parametrize("kw, match", [
     (dict(alpha=0.0), "alpha"), (dict(delta=-1.0), "delta"), (dict(rho=1.0), "rho"),
-    (dict(flip=1.5), "flip"), (dict(lam=0.0), "lam"), (dict(loss="bce"), "loss"),
+    (dict(flip=1.5), "flip"), (dict(lam=0.0), "lam"), (dict(loss="hinge"), "loss"),
     (dict(alpha=float("nan")), "alpha"),
 ])
 def test_first_stage_validation(kw, match):
@@ -280,3 +280,34 @@ def test_sd_stage_theory_gain_peaks_at_moderate_alpha():
     i = int(np.argmax(g))
     assert 0 < i < len(alphas) - 1 and 1.0 < alphas[i] < 10.0
     assert g[i] > 5 * max(g[0], g[-1], 0)
+
+
+# ----------------------------------------------------------------------------- BCE teacher
+def _bce_mc_vs_theory(N, cases, n_seeds, seed):
+    from sdtheory.simulate import simulate_gmm_bce_teacher
+
+    for case in cases:
+        r = gmm_first_stage(*case, loss="bce")
+        out = simulate_gmm_bce_teacher(N, *case, n_seeds=n_seeds, seed=seed, batch=8)
+        assert out[:, 5].max() < 1e-9  # every fit converged
+        for i, q in enumerate(("m", "Q", "b", "test_error", "train_error_clean")):
+            v = out[:, i]
+            se = v.std(ddof=1) / np.sqrt(n_seeds)
+            assert abs(v.mean() - getattr(r, q)) <= Z * se, (case, q, v.mean(), getattr(r, q))
+
+
+def test_bce_first_stage_matches_monte_carlo_small():
+    _bce_mc_vs_theory(300, [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)], 16, seed=4)
+
+
+@pytest.mark.slow
+def test_bce_first_stage_matches_monte_carlo():
+    _bce_mc_vs_theory(1000, CASES, 16, seed=8)
+
+
+def test_bce_first_stage_properties():
+    r = gmm_first_stage([0.5, 2.0, 8.0], 1.0, 0.5, 0.2, 0.5, loss="bce")
+    assert np.all(np.diff(r.test_error) < 0) and (r.Q >= r.m ** 2).all()
+    assert np.allclose(r.b, 0, atol=1e-12)  # ρ = 1/2: no bias by symmetry
+    r5 = gmm_first_stage(2.0, 1.0, 0.3, 0.5, 0.5, loss="bce")  # θ = 1/2: no information
+    assert abs(r5.m) < 1e-10

@@ -78,3 +78,23 @@ def gmm(quick: bool) -> list[dict]:
                              "mc_mean": float(row["mean"]), "mc_se": float(row.se),
                              "n": int(row.n)})
     return rows
+
+
+@check("classification-gmm-bce", "noisy Gaussian mixture, cross-entropy teacher: replica fixed point (m, Q, b, test and clean training error) vs Newton fits on sampled data")
+def gmm_bce(quick: bool) -> list[dict]:
+    from ..classification import gmm_first_stage
+    from ..simulate import simulate_gmm_bce_teacher
+    from ..simulate._common import mean_se
+
+    N = 300 if quick else 1000
+    seeds = 16
+    rows = []
+    for case in [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)]:
+        th = gmm_first_stage(*case, loss="bce")
+        out = simulate_gmm_bce_teacher(N, *case, n_seeds=seeds, seed=6, batch=8)
+        prob = "GMM BCE alpha={}, Delta={}, rho={}, flip={}, lam={}, N={}".format(*case, N)
+        for i, q in enumerate(("m", "Q", "b", "test_error", "train_error_clean")):
+            ms = mean_se(out[:, i])
+            rows.append({"problem": prob, "quantity": q, "theory": float(getattr(th, q)),
+                         "mc_mean": ms.mean, "mc_se": ms.se, "n": ms.n})
+    return rows

@@ -132,8 +132,11 @@ def gmm_first_stage(alpha, delta, rho, flip, lam, loss: str = "mse") -> GMMFirst
         Label-flip probability ``θ ∈ [0, 1]``.
     lam : float or array_like
         Ridge ``λ > 0`` on ``(λ/2)‖w‖²``.
-    loss : {"mse"}
-        Only the squared loss ``((h + 1)/2 − t)²`` has closed equations.
+    loss : {"mse", "bce"}
+        ``"mse"``: squared loss ``((h + 1)/2 − t)²`` (closed-form solution below). ``"bce"``:
+        binary cross-entropy ``−t log σ(h) − (1 − t) log(1 − σ(h))``, solved by damped
+        fixed-point iteration of the same replica equations with the logistic proximal map
+        (Gauss–Hermite quadrature, 121 nodes).
 
     Returns
     -------
@@ -141,7 +144,7 @@ def gmm_first_stage(alpha, delta, rho, flip, lam, loss: str = "mse") -> GMMFirst
 
     Notes
     -----
-    With ``s = 2t − 1`` the loss is ``(h − s)²/4``. The proximal map of the replica computation,
+    Squared loss: with ``s = 2t − 1`` the loss is ``(h − s)²/4``. The proximal map of the replica computation,
     ``h* = argmin_h (h − ω)²/(2V) + (h − s)²/4 = (2ω + Vs)/(2 + V)``, gives
     ``f = (s − ω)/(2 + V)`` with the cavity field ``ω = y m + b + √(ΔQ) ζ`` and ``V = Δχ``.
     The saddle-point equations are
@@ -171,8 +174,15 @@ def gmm_first_stage(alpha, delta, rho, flip, lam, loss: str = "mse") -> GMMFirst
     >>> 0 < float(r.test_error) < 0.5, float(r.b)
     (True, 0.0)
     """
-    check_choice(loss, "loss", {"mse"})
+    check_choice(loss, "loss", {"mse", "bce"})
     alpha, delta, rho, flip, lam = _check_gmm(alpha, delta, rho, flip, lam)
+    if loss == "bce":
+        cols = [np.empty(alpha.shape) for _ in range(10)]
+        for idx in np.ndindex(alpha.shape):
+            vals = _bce_first_stage(alpha[idx], delta[idx], rho[idx], flip[idx], lam[idx])
+            for c, v in zip(cols, vals):
+                c[idx] = v
+        return GMMFirstStage(*(float(c) if c.ndim == 0 else c for c in cols))
     bq = 2 * lam + (alpha - 1) * delta
     disc = np.sqrt(bq ** 2 + 8 * lam * delta)
     # positive root of λΔχ² + bχ − 2 = 0, cancellation-free in both signs of b
@@ -455,3 +465,65 @@ def gmm_sd_flip_range(alpha, delta, rho, lam, *, beta=np.inf, xi=1.0, n_grid=101
             out.append((float(start), float(end)))
             start = None
     return out
+
+
+def _bce_first_stage(alpha, delta, rho, flip, lam, *, n_nodes=121, tol=1e-12, max_iter=5000):
+    """Replica fixed point for the BCE teacher: returns the fields of :class:`GMMFirstStage`.
+
+    Same equations as the squared loss with ``f = (h* − ω)/V``, ``h*`` the logistic proximal
+    point ``(h − ω)/V + σ(h) − t = 0``, ``∂_ω f = −σ'(h*)/(1 + Vσ'(h*))``; ``χ̂ = −αΔ E ∂_ω f``,
+    ``Q̂ = αΔ E f²``, ``m̂ = α E[y f]``, bias from ``E f = 0`` (one Newton step per sweep),
+    damping ½ on ``(m, Q, χ)``; started from the squared-loss solution.
+    """
+    x, wq = np.polynomial.hermite_e.hermegauss(n_nodes)
+    wq = wq / wq.sum()
+    combos = [(y, s, py * ps) for y, py in ((1.0, rho), (-1.0, 1 - rho))
+              for s, ps in ((y, 1 - flip), (-y, flip))]
+    ys = np.array([c[0] for c in combos])[:, None]
+    ss = np.array([c[1] for c in combos])[:, None]
+    ps = np.array([c[2] for c in combos])[:, None]
+    W = ps * wq[None, :]
+    t = (ss + 1) / 2
+    init = gmm_first_stage(alpha, delta, rho, flip, lam)
+    m, Q, B, chi = init.m, init.Q, init.b, init.chi
+
+    def sweep(m, Q, B, chi):
+        V = delta * chi
+        om = ys * m + B + np.sqrt(delta * Q) * x[None, :]
+        h = om.copy()
+        for _ in range(100):
+            sg = 1 / (1 + np.exp(-h))
+            g = (h - om) / V + sg - t
+            step = g / (1 / V + sg * (1 - sg))
+            h = h - step
+            if np.abs(step).max() < 1e-14:
+                break
+        sg = 1 / (1 + np.exp(-h))
+        sp = sg * (1 - sg)
+        f = (h - om) / V
+        df = -sp / (1 + V * sp)
+        return h, f, df
+
+    for it in range(max_iter):
+        h, f, df = sweep(m, Q, B, chi)
+        Ef, Edf = float((W * f).sum()), float((W * df).sum())
+        B_new = B - Ef / Edf
+        chat = -alpha * delta * Edf
+        Qhat = alpha * delta * float((W * f * f).sum())
+        mhat = alpha * float((W * ys * f).sum())
+        chi_n = 1 / (lam + chat)
+        m_n = mhat * chi_n
+        Q_n = (mhat ** 2 + Qhat) * chi_n ** 2
+        diff = abs(m_n - m) + abs(Q_n - Q) + abs(chi_n - chi) + abs(B_new - B)
+        m, Q, chi = 0.5 * (m + m_n), 0.5 * (Q + Q_n), 0.5 * (chi + chi_n)
+        B = B_new
+        if diff < tol:
+            break
+    else:  # pragma: no cover
+        raise RuntimeError("gmm_first_stage(loss='bce'): fixed point did not converge")
+    h, f, df = sweep(m, Q, B, chi)
+    err = gmm_test_error(m, Q, B, delta, rho)
+    pos = h > 0
+    tr_clean = float((W * np.where(ys > 0, ~pos, pos)).sum())
+    tr_noisy = float((W * np.where(ss > 0, ~pos, pos)).sum())
+    return m, Q, B, chi, mhat, Qhat, chat, err, tr_clean, tr_noisy

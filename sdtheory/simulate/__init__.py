@@ -23,6 +23,7 @@ from ._random_design import simulate_random_design as simulate_random_design
 from ._gmm import gmm_sd_convergence as gmm_sd_convergence
 from ._gmm import gmm_sd_flip_scan as gmm_sd_flip_scan
 from ._gmm import gmm_sd_summary as gmm_sd_summary
+from ._gmm import simulate_gmm_bce_teacher as simulate_gmm_bce_teacher
 from ._gmm import simulate_gmm_sd as simulate_gmm_sd
 from ._logistic import fit_soft_logistic_batch as fit_soft_logistic_batch
 from ._logistic import simulate_clustered_sd as simulate_clustered_sd
