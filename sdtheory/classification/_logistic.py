@@ -26,13 +26,26 @@ __all__ = [
 
 
 def sigmoid(z):
-    """Numerically stable logistic function ``1/(1 + e^{−z})``."""
+    """Numerically stable logistic function ``1/(1 + e^{−z})``.
+
+    Examples
+    --------
+    >>> float(sigmoid(0.0)), float(sigmoid(-800.0))
+    (0.5, 0.0)
+    """
     z = np.asarray(z, dtype=np.float64)
     return np.exp(-np.logaddexp(0.0, -z))
 
 
 def softmax(z, axis: int = -1):
-    """Numerically stable softmax along ``axis``."""
+    """Numerically stable softmax along ``axis``.
+
+    Examples
+    --------
+    >>> softmax([[0.0, 0.0], [1000.0, 0.0]])
+    array([[0.5, 0.5],
+           [1. , 0. ]])
+    """
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
