@@ -521,9 +521,12 @@ def _bce_first_stage(alpha, delta, rho, flip, lam, *, n_nodes=121, tol=1e-12, ma
             break
     else:  # pragma: no cover
         raise RuntimeError("gmm_first_stage(loss='bce'): fixed point did not converge")
-    h, f, df = sweep(m, Q, B, chi)
     err = gmm_test_error(m, Q, B, delta, rho)
-    pos = h > 0
-    tr_clean = float((W * np.where(ys > 0, ~pos, pos)).sum())
-    tr_noisy = float((W * np.where(ss > 0, ~pos, pos)).sum())
+    # h*(ω) increases with ω and h* = 0 at ω₀ = V(1/2 − t): P(h* > 0) = H((ω₀ − y m − b)/√(ΔQ))
+    # (closed form; quadrature of the indicator would be inaccurate)
+    V = delta * chi
+    p_pos = _H((V * (0.5 - t) - ys * m - B) / np.sqrt(delta * Q))[:, 0]
+    ys1, ss1, ps1 = ys[:, 0], ss[:, 0], ps[:, 0]
+    tr_clean = float((ps1 * np.where(ys1 > 0, 1 - p_pos, p_pos)).sum())
+    tr_noisy = float((ps1 * np.where(ss1 > 0, 1 - p_pos, p_pos)).sum())
     return m, Q, B, chi, mhat, Qhat, chat, err, tr_clean, tr_noisy
