@@ -27,9 +27,11 @@
 # accuracy on the corrupted training points against their clean labels, and the paired gap between
 # the best ξ > 1 and the best ξ ≤ 1 with its standard error over seeds.
 #
-# There is no closed form for trained networks; the theory in notes 1 and 4 explains the mechanism
-# (ξ > 1 pushes the student away from the labels the teacher has *not* absorbed, which are
-# disproportionately the corrupted ones). Here we measure.
+# There is no closed form for trained networks; the theory in notes 1 and 4 explains the mechanism.
+# Writing the target as `q = onehot + ξ(p_teacher − onehot)`, ξ > 1 extrapolates past the teacher:
+# wherever the teacher's prediction departs from the given label, the student is pushed further
+# the same way. A regularized teacher departs most on the corrupted points, so ξ > 1 can undo
+# flips that ξ ≤ 1 keeps — or, with too large a ξ, overshoot on clean points. Here we measure.
 #
 # `SDTHEORY_FAST=1` (CI) runs a seconds-long version — a linear probe, 2 seeds, a short budget
 # and a coarse ξ grid — whose numbers are noisy and not meant as evidence. Unset it for the real
