@@ -368,3 +368,11 @@ def test_quick_figure(tiny):
     assert "summary" in out.extra
     assert len(out.fig.axes) == 4
     plt.close(out.fig)
+
+
+def test_progress_bar_goes_to_stderr_and_can_be_disabled(tiny, capsys):
+    df = run_bridge(**dict(TINY, model="linear", progress=True))
+    err = capsys.readouterr().err
+    assert "bridge" in err and len(df) == 16
+    run_bridge(**dict(TINY, model="linear", progress=False))
+    assert capsys.readouterr().err == ""
