@@ -1,5 +1,7 @@
 """Test configuration: hypothesis profiles and a headless matplotlib.
 
+BLAS is limited to one thread per process (see below).
+
 Profiles: ``ci`` (default; derandomized, no deadline, moderate example counts) and ``dev``
 (random, more examples). Select with ``HYPOTHESIS_PROFILE=dev``.
 """
@@ -8,8 +10,13 @@ import os
 
 import matplotlib
 from hypothesis import HealthCheck, settings
+from threadpoolctl import threadpool_limits
 
 matplotlib.use("Agg")
+
+# One BLAS thread per test process: the suite runs with ``-n 2`` on 2 cores, and a
+# multi-threaded BLAS on busy cores makes small solves hundreds of times slower.
+threadpool_limits(1)
 
 settings.register_profile(
     "ci",
