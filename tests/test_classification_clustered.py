@@ -11,16 +11,6 @@ from sdtheory.classification._clustered import TIE
 from tests._tol import ATOL_LOGIT
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small dense solves: multi-threaded BLAS on a shared 2-core machine is ~100× slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 def _full(n, c, d, K, m, lam, xi, features=False):

@@ -4,16 +4,6 @@ import numpy as np
 import pytest
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Small dense solves: multi-threaded BLAS on a shared 2-core machine is ~100× slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 
 @pytest.mark.parametrize("name", ["classification-phase-diagram", "classification-multi-round"])

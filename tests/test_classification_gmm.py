@@ -9,16 +9,6 @@ from sdtheory.classification._gmm import _note_fixed_point
 from tests._tol import RTOL_EXACT, Z
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_blas_thread():
-    """Dense eigen/solves: multi-threaded BLAS on a shared 2-core machine is much slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover
-        yield
-        return
-    with threadpool_limits(1):
-        yield
 
 CASES = [  # (alpha, delta, rho, flip, lam)
     (2.0, 1.0, 0.5, 0.2, 0.5),
