@@ -16,7 +16,7 @@ from sdtheory import (
 )
 from tests._tol import Z
 
-simulate = pytest.importorskip("sdtheory.simulate")
+import sdtheory.simulate as simulate  # noqa: E402  (a missing JAX must fail, not skip)
 
 
 def _toy():
