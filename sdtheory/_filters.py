@@ -47,6 +47,11 @@ def ridge_filter(eigvals, lam) -> np.ndarray:
     Ridge ``θ̂ = (XᵀX + λI)⁻¹Xᵀy`` equals ``Σ_j a_j (u_jᵀy/s_j) v_j`` with
     ``a_j = s_j²/(s_j² + λ)``.
 
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+
     Examples
     --------
     >>> ridge_filter([4.0, 1.0], 1.0)
@@ -128,6 +133,11 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
     spectral filter. For a non-diagonal weight matrix ``M`` with cross term ``h`` the risk is
     a quadratic in ``f`` and the minimizer solves
     ``(ΘMΘ + γ² diag(M_jj/s_j²)) f = ΘMΘ1 + Θh`` with ``Θ = diag(θ)``.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
 
     Examples
     --------

@@ -149,6 +149,11 @@ def filter_risk(sp: Spectrum, f, *, return_parts: bool = False):
 
     The first three terms are the bias, the last the variance.
 
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+
     Examples
     --------
     >>> sp = Spectrum(eigvals=[4.0, 1.0], signal_energy=[1.0, 1.0], noise=1.0)
@@ -328,6 +333,11 @@ def ridge_risk(sp: Spectrum, lam, *, return_parts: bool = False):
     -----
     ``R(λ) = Σ_j w_j[(1 − a_j)²θ_j² + a_j² γ²/s_j²]`` for diagonal weights, ``a_j = s_j²/(s_j²+λ)``.
 
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+
     Examples
     --------
     >>> sp = Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0)
@@ -369,6 +379,13 @@ def sd_risk(sp: Spectrum, lam, xi, *, teacher_lam=None, return_parts: bool = Fal
     ``D`` and ``ξ*`` are computed once per distinct ``λ`` (or ``(λ, λ_t)`` pair), so a
     ``(λ, ξ)`` grid costs ``O(L·r + L·Ξ)``. With ``return_parts`` the filter is formed
     explicitly.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+    A. Dang, P. Patil and A. Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge
+    Regression", ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -454,6 +471,11 @@ def sd_min_risk(sp: Spectrum, lam, *, teacher_lam=None):
     Evaluated as the risk of the filter ``a − ξ*c`` (not as ``R − N²/D``, which cancels
     when SD gains almost all of the teacher's risk). ``teacher_lam`` as in :func:`sd_risk`.
 
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+
     Examples
     --------
     >>> sp = Spectrum(eigvals=[4.0, 1.0, 0.25], signal_energy=[1.0, 1.0, 1.0], noise=10.0)
@@ -470,6 +492,18 @@ def sd_gain(sp: Spectrum, lam, *, teacher_lam=None):
 
     With ``teacher_lam`` the gain is over the ``ξ = 0`` student (ridge with the student's
     ``λ``) and the derivative form no longer applies.
+
+    Notes
+    -----
+    ``E(λ, ξ) = R − 2ξN + ξ²D`` is minimized at ``ξ* = N/D`` with value ``R − N²/D``; since
+    ``N = −(λ/2)R'(λ)`` the gain is ``λ²R'(λ)²/(4D)``: zero exactly where ``R'(λ) = 0``.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+    A. Dang, P. Patil and A. Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge
+    Regression", ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -503,6 +537,11 @@ def xi_above_one_noise_threshold(sp: Spectrum, lam, *, teacher_lam=None):
 
     .. math:: γ₁²(λ) = λ\frac{\sum_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴}{\sum_j s_j⁴/(s_j²+λ)⁴}.
 
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+
     Examples
     --------
     >>> sp = Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=0.0)
@@ -533,6 +572,11 @@ def optimal_xi_noise_limits(sp: Spectrum, lam, *, teacher_lam=None):
     -----
     ``ξ*(γ²) = (N₀ + γ²N₁)/(D₀ + γ²D₁)`` is linear-fractional in ``γ²``, hence monotone
     between these two limits.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
 
     Examples
     --------
@@ -613,6 +657,19 @@ def optimal_ridge(sp: Spectrum, *, per_decade: int = 24) -> RidgeOptimum:
     RidgeOptimum
         ``boundary`` is ``"lam->0"`` (least squares is optimal, e.g. without noise) or
         ``"lam->inf"`` (the zero estimator is optimal, e.g. without signal).
+
+    Notes
+    -----
+    ``R(λ)`` is evaluated on a log grid and every interior local minimum is refined by root-finding
+    on ``R'(λ) = −2N(λ)/λ`` (so ``ξ*(λ*) = 0`` holds to machine precision); the limits
+    ``λ → 0`` (least squares) and ``λ → ∞`` (zero estimator) are compared explicitly.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
+    A. Dang, P. Patil and A. Rinaldo, "Optimal Unconstrained Self-Distillation in Ridge
+    Regression", ICML 2026, arXiv:2602.17565.
 
     Examples
     --------
@@ -759,6 +816,11 @@ def oracle_risk(sp: Spectrum) -> float:
     Notes
     -----
     For diagonal weights ``Σ_j w_j (θ_j²γ²/s_j²)/(θ_j² + γ²/s_j²) + ‖P_ker θ*‖²_W``.
+
+    References
+    ----------
+    R. Das and S. Sanghavi, "Understanding Self-Distillation in the Presence of Label Noise",
+    ICML 2023, arXiv:2301.13304.
 
     Examples
     --------
