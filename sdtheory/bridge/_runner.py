@@ -505,9 +505,34 @@ def summarize_bridge(df, *, metric: str = "test_acc"):
 
 
 def plot_bridge(df, *, title: str | None = None):
-    """Accuracy vs ξ (mean ± SE over seeds), one line per noise level: top row clean test
-    accuracy (dashed: the teacher), bottom row accuracy on the corrupted training points against
-    their clean labels; one column per (dataset, model). Returns the matplotlib figure."""
+    """Accuracy vs ξ (mean ± SE over seeds), one line per noise level.
+
+    Top row: clean test accuracy (dashed: the teacher); bottom row: accuracy on the corrupted
+    training points against their clean labels; one column per (dataset, model).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Rows as returned by :func:`run_bridge` (columns ``dataset, model, noise, xi, seed,
+        test_acc, corrupted_train_acc`` and optionally ``teacher_test_acc``).
+    title : str, optional
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"dataset": "digits", "model": "linear", "noise": 0.3,
+    ...                    "xi": [0.0, 0.0, 2.0, 2.0], "seed": [0, 1, 0, 1],
+    ...                    "test_acc": [0.90, 0.92, 0.93, 0.91],
+    ...                    "corrupted_train_acc": [0.5, 0.6, 0.7, 0.6]})
+    >>> fig = plot_bridge(df)
+    >>> len(fig.axes)
+    2
+    """
     import matplotlib.pyplot as plt
 
     groups = list(df.groupby(["dataset", "model"], sort=True))
