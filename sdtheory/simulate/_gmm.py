@@ -145,8 +145,8 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
 
     Examples
     --------
-    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, 0.2, 0.5, stages=1, n_seeds=2)  # doctest: +SKIP
-    >>> out.shape  # doctest: +SKIP
+    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, 0.2, 0.5, stages=1, n_seeds=2)
+    >>> out.shape
     (2, 2, 5)
     """
     M, betas = _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds)
@@ -178,8 +178,8 @@ def gmm_sd_summary(n_features, alpha, delta, rho, flip, lam, **kw) -> pd.DataFra
 
     Examples
     --------
-    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)  # doctest: +SKIP
-    >>> sorted(df.quantity.unique())[:2]  # doctest: +SKIP
+    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> sorted(df.quantity.unique())[:2]
     ['Q', 'b']
     """
     out = simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, **kw)
@@ -206,8 +206,8 @@ def gmm_sd_convergence(ns, alpha, delta, rho, flip, lam, *, seeds_at=None, **kw)
 
     Examples
     --------
-    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)  # doctest: +SKIP
-    >>> [int(v) for v in df.N.unique()]  # doctest: +SKIP
+    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> [int(v) for v in df.N.unique()]
     [50]
     """
     frames = []
@@ -232,8 +232,8 @@ def gmm_sd_flip_scan(flips, n_features, alpha, delta, rho, lam, *, z=4.0, **kw):
 
     Examples
     --------
-    >>> tab, wins = gmm_sd_flip_scan([0.1, 0.3], 50, 2.0, 1.0, 0.5, 0.5, n_seeds=2)  # doctest: +SKIP
-    >>> list(tab.columns)[:3]  # doctest: +SKIP
+    >>> tab, wins = gmm_sd_flip_scan([0.1, 0.3], 50, 2.0, 1.0, 0.5, 0.5, n_seeds=2)
+    >>> list(tab.columns)[:3]
     ['flip', 'teacher_error', 'teacher_se']
     """
     rows = []
@@ -314,8 +314,8 @@ def simulate_gmm_bce_teacher(n_features, alpha, delta, rho, flip, lam, *, n_seed
 
     Examples
     --------
-    >>> out = simulate_gmm_bce_teacher(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)  # doctest: +SKIP
-    >>> out.shape  # doctest: +SKIP
+    >>> out = simulate_gmm_bce_teacher(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> out.shape
     (2, 6)
     """
     M, _ = _check(n_features, alpha, delta, rho, flip, lam, 1.0, 0, np.inf, n_seeds)
