@@ -133,8 +133,8 @@ def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=50):
     --------
     >>> import numpy as np
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], 0.5)  # doctest: +SKIP
-    >>> bool((gn < 1e-10).all())  # doctest: +SKIP
+    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], 0.5)
+    >>> bool((gn < 1e-10).all())
     True
     """
     A = np.asarray(X_or_gram, dtype=np.float64)
@@ -208,8 +208,8 @@ def simulate_clustered_sd(n_per_class, c, d, n_corrupt, lam, xis, *, n_classes=2
 
     Examples
     --------
-    >>> r = simulate_clustered_sd(10, 0.4, 0.1, 3, 0.1, [1.0, 2.0], n_seeds=2)  # doctest: +SKIP
-    >>> r["student_train"].shape  # doctest: +SKIP
+    >>> r = simulate_clustered_sd(10, 0.4, 0.1, 3, 0.1, [1.0, 2.0], n_seeds=2)
+    >>> r["student_train"].shape
     (2, 2)
     """
     for name, v in (("n_per_class", n_per_class), ("n_corrupt", n_corrupt),
