@@ -199,3 +199,15 @@ def test_bad_input_noise_helper():
         ridge_sd_noise(3, -1.0, 2, 0)
     with pytest.raises(ValueError, match="n"):
         ridge_sd_noise(0, 1.0, 2, 0)
+
+
+def test_progress_bar_does_not_change_the_numbers(capsys):
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((12, 5))
+    th = rng.standard_normal(5)
+    a = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3)
+    b = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, progress=True, batch_size=8)
+    c = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, batch_size=8)
+    np.testing.assert_array_equal(b.mean, c.mean)
+    np.testing.assert_allclose(a.mean, b.mean, rtol=1e-12)
+    assert "trial" in capsys.readouterr().err

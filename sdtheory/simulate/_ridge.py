@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_solve
+from tqdm.auto import tqdm
 
 from .._validate import (
     check_choice,
@@ -153,7 +155,7 @@ def default_batch_size(n: int, d: int, n_points: int, n_lams: int, n_trials: int
 
 def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise_dist="gaussian",
                          weights="parameter", teacher_lam=None, batch_size=None, devices=None,
-                         return_trials=False):
+                         return_trials=False, progress=False):
     r"""Monte Carlo risk of the one-step self-distillation student, fitted by real solves.
 
     Parameters
@@ -190,6 +192,8 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
         (see :mod:`sdtheory.simulate._sharding`, also for multi-host use).
     return_trials : bool
         Also return the per-trial losses, shape ``(n_trials,) + grid shape``.
+    progress : bool
+        Show a progress bar over the trials on stderr (tqdm). Does not change the numbers.
 
     Returns
     -------
@@ -259,10 +263,14 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
         runner = TrialRunner(fn, devices=devs, batch_size=batch_size)
         acc = _Moments()
         kept = []
+        bar = tqdm(total=n_trials, desc="ridge SD Monte Carlo", unit="trial", disable=not progress,
+                   file=sys.stderr, leave=False)
         for _, v in runner.blocks(keys, *operands):
             acc.add(v)
+            bar.update(len(v))
             if return_trials:
                 kept.append(v)
+        bar.close()
     res = acc.result()
     mean = np.asarray(res.mean).reshape(shape)
     se = np.asarray(res.se).reshape(shape)
