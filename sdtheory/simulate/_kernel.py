@@ -54,7 +54,17 @@ def _weights(label_weights, steps):
     return w
 
 
-def _check_common(n_trials, batch, noise, lam, steps):
+def _check_common(n_trials, batch, noise, lam, steps, label_weights, dist):
+    """Validate the arguments shared by both simulators; return ``(steps, weights, batch)``."""
+    if steps is None:
+        steps = 1 if label_weights is None else int(np.atleast_1d(label_weights).size) + 1
+    _check_scalars(n_trials, batch, float(noise), float(lam), steps)
+    if dist not in _DISTS:
+        raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}")
+    return steps, _weights(label_weights, steps), int(batch or n_trials)
+
+
+def _check_scalars(n_trials, batch, noise, lam, steps):
     if not isinstance(n_trials, (int, np.integer)) or n_trials < 2:
         raise ValueError(f"n_trials must be an integer >= 2, got {n_trials!r}")
     if batch is not None and (not isinstance(batch, (int, np.integer)) or batch < 2):
@@ -143,13 +153,7 @@ def simulate_kernel_sd(K, y_star, noise, lam, label_weights=None, *, steps=None,
     ys = np.asarray(y_star, dtype=float)
     if K.ndim != 2 or K.shape[0] != K.shape[1] or ys.shape != (K.shape[0],):
         raise ValueError(f"K must be (N, N) and y_star (N,), got {K.shape} and {ys.shape}")
-    if steps is None:
-        steps = 1 if label_weights is None else int(np.atleast_1d(label_weights).size) + 1
-    _check_common(n_trials, batch, float(noise), float(lam), steps)
-    if dist not in _DISTS:
-        raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}")
-    w = _weights(label_weights, steps)
-    batch = int(batch or n_trials)
+    steps, w, batch = _check_common(n_trials, batch, noise, lam, steps, label_weights, dist)
     with x64():
         k = as_key(key)
         out = []
@@ -235,13 +239,7 @@ def simulate_linear_sd(X, theta_star, noise, lam, label_weights=None, *, steps=N
         raise ValueError(f"X must be (n, d) and theta_star (d,), got {X.shape} and {th.shape}")
     if risk not in ("parameter", "prediction"):
         raise ValueError(f"risk must be 'parameter' or 'prediction', got {risk!r}")
-    if steps is None:
-        steps = 1 if label_weights is None else int(np.atleast_1d(label_weights).size) + 1
-    _check_common(n_trials, batch, float(noise), float(lam), steps)
-    if dist not in _DISTS:
-        raise ValueError(f"dist must be one of {_DISTS}, got {dist!r}")
-    w = _weights(label_weights, steps)
-    batch = int(batch or n_trials)
+    steps, w, batch = _check_common(n_trials, batch, noise, lam, steps, label_weights, dist)
     with x64():
         k = as_key(key)
         out, done = [], 0
