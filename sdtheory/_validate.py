@@ -21,6 +21,7 @@ __all__ = [
     "check_int",
     "check_choice",
     "check_broadcast",
+    "check_scalar",
 ]
 
 
@@ -144,3 +145,36 @@ def check_broadcast(**named) -> list[np.ndarray]:
         raise ValueError(
             f"{' and '.join(named)} must broadcast to one shape ({shapes})"
         ) from None
+
+
+def check_scalar(
+    x,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    allow_inf: bool = False,
+) -> float:
+    """A real scalar (not an array, bool, string, None or complex) in an optional range.
+
+    ``low``/``high`` bound the range, closed unless ``low_open``/``high_open``. The error states
+    the range in interval notation, e.g. ``noise must be a real number in [0, inf), got -1``.
+    """
+    lo_b = "(" if (low is None or low_open) else "["
+    hi_b = ")" if (high is None or high_open) else "]"
+    rng = f"{lo_b}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{hi_b}"
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
+        raise TypeError(f"{name} must be a real number in {rng}, got {type(x).__name__}")
+    if np.ndim(x) != 0:
+        raise TypeError(f"{name} must be a real number in {rng}, got an array of shape {np.shape(x)}")
+    arr = as_float_array(x, name)
+    v = float(arr)
+    if np.isinf(v) and not allow_inf:
+        raise ValueError(f"{name} must be a finite real number in {rng}, got {v}")
+    if low is not None and (v < low or (low_open and v == low)):
+        raise ValueError(f"{name} must be a real number in {rng}, got {v:g}")
+    if high is not None and (v > high or (high_open and v == high)):
+        raise ValueError(f"{name} must be a real number in {rng}, got {v:g}")
+    return v

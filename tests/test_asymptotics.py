@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 import sdtheory as sdt
-from sdtheory import _asymptotics as asy
+from sdtheory.asymptotics import _asymptotics as asy
 
 from ._tol import RTOL_EXACT, RTOL_FD, RTOL_KAPPA
 

@@ -1,4 +1,4 @@
-"""Spectral filters (sdtheory._filters) against the explicit estimators and exact arithmetic."""
+"""Spectral filters (sdtheory.ridge._filters) against the explicit estimators and exact arithmetic."""
 
 from fractions import Fraction
 

@@ -1,4 +1,4 @@
-"""Adversarial tests of the one-step ridge SD risk (sdtheory._risk).
+"""Adversarial tests of the one-step ridge SD risk (sdtheory.ridge._risk).
 
 Every expected value comes from an independent route:
 - the explicit estimator matrices on a design ``X`` (teacher ``A_T = (XᵀX+λ_tI)⁻¹Xᵀ``, student

@@ -1,4 +1,4 @@
-"""The sympy derivations (sdtheory.symbolic) against the theory note and the numeric code.
+"""The sympy derivations (sdtheory.ridge.symbolic) against the theory note and the numeric code.
 
 The derivation starts from the teacher/student objectives and takes the expectation over the
 noise monomial by monomial; the numeric code uses the closed forms R, N, D. Agreement is
@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sdtheory as sd
-import sdtheory.symbolic as sym
+import sdtheory.ridge.symbolic as sym
 from sdtheory import Spectrum
 from tests._tol import RTOL_SYMPY
 

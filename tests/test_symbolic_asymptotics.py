@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 
 import sdtheory as sdt
-from sdtheory import _symbolic_asymptotics as sa
+from sdtheory.asymptotics import _symbolic as sa
 
 from ._tol import RTOL_SYMPY
 

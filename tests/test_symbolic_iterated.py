@@ -15,7 +15,7 @@ from sdtheory import (
     schedule_quadratic,
     xis_to_poly,
 )
-from sdtheory._symbolic_iterated import (
+from sdtheory.iterated._symbolic import (
     collapse_multiplier_symbolic,
     ground_truth_recursion_symbolic,
     multistep_poly_symbolic,

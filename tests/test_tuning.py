@@ -1,6 +1,6 @@
 """Finite-sample SD identities, one-shot ξ̂ and K-fold CV (issue 4). Independent routes: direct
 linear solves of the teacher/student, analytic and finite-difference R'(λ), the fixed-design
-theory of ``sdtheory._risk`` (other code, other scale), Monte Carlo over label noise."""
+theory of ``sdtheory.ridge._risk`` (other code, other scale), Monte Carlo over label noise."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import sdtheory as sdt
-from sdtheory import _tuning as tun
+from sdtheory.asymptotics import _tuning as tun
 
 from ._tol import RTOL_EXACT, RTOL_FD, RTOL_IDENTITY, Z
 
@@ -98,7 +98,7 @@ def test_vectorized_equals_scalar_calls():
 
 @pytest.mark.parametrize("n, p", [(40, 15), (20, 35)])
 def test_noise_average_equals_fixed_design_theory(n, p):
-    """average="noise" vs sdtheory._risk on Spectrum.from_design(weights=W), λ_fixed = n·λ."""
+    """average="noise" vs sdtheory.ridge._risk on Spectrum.from_design(weights=W), λ_fixed = n·λ."""
     X, y, beta, rng = make_data(n, p, 11)
     G = rng.standard_normal((p, p))
     W = G @ G.T / p

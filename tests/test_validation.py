@@ -203,7 +203,7 @@ def test_optimizers_reject_bad_per_decade(fn, pd, exc):
 
 
 def test_symbolic_bad_input():
-    import sdtheory.symbolic as sym
+    import sdtheory.ridge.symbolic as sym
     with pytest.raises(ValueError, match="r"):
         sym.derive_optimal_xi(0)
     sym.derive_optimal_xi(2)  # cached: a float r must still be rejected (regression)

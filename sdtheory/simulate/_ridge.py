@@ -3,7 +3,7 @@ r"""Monte Carlo of one-step ridge self-distillation in a fixed design (JAX, floa
 Labels ``y = Xθ* + η`` are drawn again in every trial; teacher and student are fitted by
 actual Cholesky solves on ``X`` (never by a spectral filter formula), and the weighted error
 ``‖θ̂_S − θ*‖²_W`` is averaged over trials. This module does not import the theory it is used to
-check (:mod:`sdtheory._risk`); tests and ``sdtheory check`` compare the two.
+check (:mod:`sdtheory.ridge._risk`); tests and ``sdtheory check`` compare the two.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-r"""sympy derivations behind :mod:`sdtheory._asymptotics` (imported lazily; sympy only).
+r"""sympy derivations behind :mod:`sdtheory.asymptotics._asymptotics` (imported lazily; sympy only).
 
 Route. The only analytic input is the two-penalty cross risk of ridge on the same data,
 

@@ -1,9 +1,9 @@
-"""Public face of the sympy derivations (:mod:`sdtheory._symbolic`).
+"""Public face of the sympy derivations (:mod:`sdtheory.ridge._symbolic`).
 
 Importing this module imports sympy; ``import sdtheory`` does not, so the core package
 stays light. Usage::
 
-    import sdtheory.symbolic as sym
+    import sdtheory.ridge.symbolic as sym
     d = sym.derive_optimal_xi(2, "diagonal")   # d.expr (sympy), d(spectrum, lam) (numeric)
 """
 

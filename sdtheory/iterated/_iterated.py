@@ -34,11 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ._filters import oracle_filter, ridge_filter
+from ..ridge._filters import oracle_filter, ridge_filter
 from ._kernel import KernelEigen, kernel_eigen
-from ._risk import RidgeOptimum, filter_risk, optimal_ridge, oracle_risk
-from ._spectrum import Spectrum
-from ._validate import check_finite, check_int, check_positive
+from ..ridge._risk import RidgeOptimum, filter_risk, optimal_ridge, oracle_risk
+from ..ridge._spectrum import Spectrum
+from .._validate import check_finite, check_int, check_positive
 
 __all__ = [
     "ScheduleConditioningWarning",

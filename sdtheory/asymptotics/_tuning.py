@@ -5,7 +5,7 @@ Setting: data ``X`` (n × p), labels ``y``; ``Σ̂ = XᵀX/n``; teacher
 ``β_{λ,ξ} = (1 − ξ)β_λ + ξβ_pd``.
 
 **λ scale.** Every ``lam`` here is on the *mean-squared-error* scale (penalty on
-``‖y − Xb‖²/n``), i.e. the fixed-design λ of :mod:`sdtheory._risk` divided by ``n``; convert with
+``‖y − Xb‖²/n``), i.e. the fixed-design λ of :mod:`sdtheory.ridge._risk` divided by ``n``; convert with
 :func:`sdtheory.lam_to_fixed_design` / :func:`sdtheory.lam_to_mse_scale`.
 
 One eigendecomposition (thin SVD of ``X``) serves a whole λ grid: with ``X = USVᵀ``,
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._validate import check_choice, check_int, check_matrix, check_nonneg, check_positive, check_psd, check_vector
+from .._validate import check_choice, check_int, check_matrix, check_nonneg, check_positive, check_psd, check_vector
 
 __all__ = ["finite_sample_sd", "one_shot_xi", "cv_xi"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._spectrum import Spectrum
-from ._validate import check_broadcast, check_finite, check_nonneg, check_positive
+from .._validate import check_broadcast, check_finite, check_nonneg, check_positive
 
 __all__ = ["ridge_filter", "sd_filter", "oracle_filter"]
 

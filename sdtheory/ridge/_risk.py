@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import optimize
 
 from ._spectrum import Spectrum
-from ._validate import check_broadcast, check_finite, check_int, check_positive
+from .._validate import check_broadcast, check_finite, check_int, check_positive
 
 __all__ = [
     "RiskParts",

@@ -5,7 +5,7 @@ teacher ``β_λ = (Σ̂ + λI)⁻¹Xᵀy/n``, pure-distilled ``β_pd = (Σ̂ + �
 ``β_{λ,ξ} = (1 − ξ)β_λ + ξβ_pd`` (ξ ∈ ℝ), risk ``R(β̂) = ‖β̂ − β‖²_Σ + σ²``.
 
 **λ scale.** Every ``lam`` in this module is on the *mean-squared-error* scale (the penalty on
-``‖y − Xb‖²/n``, so ``Σ̂ = XᵀX/n``): it is the fixed-design ``λ`` of :mod:`sdtheory._risk`
+``‖y − Xb‖²/n``, so ``Σ̂ = XᵀX/n``): it is the fixed-design ``λ`` of :mod:`sdtheory.ridge._risk`
 divided by ``n``. Convert with :func:`lam_to_fixed_design` / :func:`lam_to_mse_scale`.
 
 As ``n, p → ∞`` with ``p/n → γ`` the four quadratic-form coefficients of the student's risk
@@ -21,7 +21,7 @@ two-penalty cross risk of ridge on the same data,
 
 and the exact finite-sample facts ``β_λ − β_pd = −λ ∂_λβ_λ`` and ``dκ/dλ = b``, give
 ``R − C = −λ ∂_{λ_2}F|_{λ_1=λ_2=λ}`` and ``D = λ² ∂²_{λ_1λ_2}F|_{λ_1=λ_2=λ}``. The closed
-forms below are these derivatives; :mod:`sdtheory._symbolic_asymptotics` re-derives them with
+forms below are these derivatives; :mod:`sdtheory.asymptotics._symbolic` re-derives them with
 sympy and the tests hold them against random-design Monte Carlo.
 """
 
@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from ._validate import check_finite, check_matrix, check_nonneg, check_positive, check_psd, check_vector
+from .._validate import check_finite, check_matrix, check_nonneg, check_positive, check_psd, check_vector
 
 __all__ = [
     "lam_to_fixed_design",
@@ -496,7 +496,7 @@ def asymptotic_risks(cov_eigvals, signal_energy, noise, aspect_ratio, lam, *, we
     ``R̄*_sd = R̄ − (R̄ − C̄)²/D̄``. These are algebraically identical to the note's recipe
     (``u_2 = t_2b``, ``u_3 = t_3b³``, ``u_4 = t_4b⁴ + 2t_3²b⁵``, ``E = κ − bλ + b²κλt_3``,
     ``a_2 = bE² + b⁴κ²λ²t_4 + b⁵κ²λ²t_3²`` …; verified symbolically in
-    :mod:`sdtheory._symbolic_asymptotics`), but ``R̄ − C̄`` and ``D̄`` are formed directly
+    :mod:`sdtheory.asymptotics._symbolic`), but ``R̄ − C̄`` and ``D̄`` are formed directly
     rather than as differences of nearly equal risks, so ``ξ̄*`` keeps full precision near the
     ridge optimum and for large ``λ``. Both follow from differentiating the two-penalty cross
     risk ``F(λ_1, λ_2)`` (module docstring). Where ``D̄ = 0`` (no signal, no noise)
@@ -581,7 +581,7 @@ def isotropic_asymptotics(aspect_ratio, noise, signal_norm_sq, lam):
 
     These are the theory note's formulas (``ξ̄*`` and the gain are verbatim; ``R̄ − C̄`` and
     ``D̄`` are implied by them); sympy re-derives all five from the general recipe with one atom
-    ``s = 1`` (:func:`sdtheory._symbolic_asymptotics.isotropic_closed_form`, tested). The sign
+    ``s = 1`` (:func:`sdtheory.asymptotics._symbolic.isotropic_closed_form`, tested). The sign
     of ``ξ̄*`` changes exactly at the ridge optimum ``λ = γσ²/r²``, where the gain is 0; since
     that λ minimizes ``R̄`` and ``R̄*_sd ≥`` the best ridge there, isotropic SD never beats the
     best-tuned ridge. ``u² − γ > 0`` always (``b = u²/(u² − γ) > 0``).

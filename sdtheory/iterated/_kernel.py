@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._spectrum import Spectrum
-from ._validate import check_choice, check_finite, check_matrix, check_nonneg, check_positive
+from ..ridge._spectrum import Spectrum
+from .._validate import check_choice, check_finite, check_matrix, check_nonneg, check_positive
 
 __all__ = [
     "linear_kernel",
@@ -134,7 +134,7 @@ def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: 
     array([[ 4.,  9.],
            [ 9., 25.]])
     """
-    from ._validate import check_int
+    from .._validate import check_int
 
     X, Z = _pair(X, Z)
     p = check_int(degree, "degree", minimum=1)

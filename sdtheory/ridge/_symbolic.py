@@ -1,6 +1,6 @@
 """sympy derivations of the one-step ridge self-distillation theory.
 
-Everything here is derived from scratch, independently of :mod:`sdtheory._risk`, so that the
+Everything here is derived from scratch, independently of :mod:`sdtheory.ridge._risk`, so that the
 tests can hold the numeric code against it:
 
 1. the teacher and the student filters from their *objectives* (the student minimizes
@@ -16,7 +16,7 @@ tests can hold the numeric code against it:
    ``R − min_ξ E = λ²R'(λ)²/(4D)``.
 
 sympy is imported here only; ``import sdtheory`` does not import this module (use
-``import sdtheory.symbolic``). Derivations are cached per ``(r, weights)``.
+``import sdtheory.ridge.symbolic``). Derivations are cached per ``(r, weights)``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Callable
 import numpy as np
 import sympy
 
-from ._validate import check_choice, check_int
+from .._validate import check_choice, check_int
 
 __all__ = [
     "SymbolicProblem",

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._validate import (
+from ..problem import KernelProblem, LinearProblem
+from .._validate import (
     as_float_array,
     check_choice,
     check_matrix,
@@ -22,7 +23,7 @@ from ._validate import (
     check_vector,
 )
 
-__all__ = ["Spectrum"]
+__all__ = ["Spectrum", "as_spectrum"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -226,6 +227,57 @@ class Spectrum:
             basis=V,
         )
 
+    @classmethod
+    def from_problem(cls, problem, *, rtol=None) -> "Spectrum":
+        r"""The spectrum of a :class:`~sdtheory.LinearProblem` or :class:`~sdtheory.KernelProblem`.
+
+        Parameters
+        ----------
+        problem : LinearProblem or KernelProblem
+            A linear problem gives :meth:`from_design` of its ``X``, ``theta_star``, ``noise``
+            and ``weights`` (risk ``E‖θ̂ − θ*‖²_W``). A kernel problem gives the spectrum of
+            in-sample prediction risk ``(1/N)E‖ŷ − y*‖²``: eigenvalues ``d_k`` of ``K``,
+            ``θ_k = z*_k/√d_k`` with ``z* = Vᵀy*``, weights ``d_k/N`` and the null-space part of
+            ``y*`` in ``null_risk``.
+        rtol : float, optional
+            Relative cut below which singular values (eigenvalues of ``K``) count as zero.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sdtheory import LinearProblem, Spectrum
+        >>> X = np.array([[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]])
+        >>> Spectrum.from_problem(LinearProblem(X, [1.0, 1.0, 3.0], noise=1.0)).null_risk
+        9.0
+        """
+        if isinstance(problem, LinearProblem):
+            return cls.from_design(
+                problem.X, problem.theta_star, problem.noise, weights=problem.weights, rtol=rtol
+            )
+        if isinstance(problem, KernelProblem):
+            K = problem.K
+            n = problem.n
+            d, V = np.linalg.eigh(K)
+            d, V = np.maximum(d[::-1], 0.0), V[:, ::-1]
+            if rtol is not None:
+                rtol = float(check_nonneg(rtol, "rtol"))
+            tol = (n * np.finfo(float).eps if rtol is None else rtol) * max(float(d[0]), 0.0)
+            r = int((d > tol).sum()) if d[0] > 0 else 0
+            if r == 0:
+                raise ValueError("K is zero (rank 0): kernel ridge fits nothing")
+            z = V.T @ problem.y_star
+            return cls(
+                eigvals=d[:r],
+                signal=z[:r] / np.sqrt(d[:r]),
+                noise=problem.noise,
+                weights=d[:r] / n,
+                null_risk=float((z[r:] ** 2).sum() / n),
+                basis=V[:, :r].copy(),
+            )
+        raise TypeError(
+            f"problem must be a LinearProblem or KernelProblem, got {type(problem).__name__}"
+        )
+
     # ------------------------------------------------------------------ properties
     @property
     def rank(self) -> int:
@@ -271,3 +323,18 @@ class Spectrum:
             f"{self.eigvals.max():.3g}], noise={self.noise:.4g}, weights={kind}, "
             f"null_risk={self.null_risk:.4g})"
         )
+
+
+def as_spectrum(sp, name: str = "sp") -> Spectrum:
+    """Accept a :class:`Spectrum`, :class:`~sdtheory.LinearProblem` or :class:`~sdtheory.KernelProblem`.
+
+    Every theory function that takes a spectrum calls this first, so a problem object can be
+    passed wherever a spectrum is expected. Anything else raises a ``TypeError`` naming ``name``.
+    """
+    if isinstance(sp, Spectrum):
+        return sp
+    if isinstance(sp, (LinearProblem, KernelProblem)):
+        return Spectrum.from_problem(sp)
+    raise TypeError(
+        f"{name} must be a Spectrum, LinearProblem or KernelProblem, got {type(sp).__name__}"
+    )
