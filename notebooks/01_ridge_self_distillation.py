@@ -15,7 +15,10 @@
 # on `ξ·(teacher predictions) + (1−ξ)·labels`. Its filter is
 # `f_j = a_j(1 − ξ(1 − a_j))`, `a_j = s_j²/(s_j² + λ)`, and the expected risk is a quadratic in ξ,
 # so the optimal ξ* has a closed form. This notebook computes ξ*, shows where it exceeds 1, and
-# checks the theory against a Monte Carlo simulation that really fits the estimators.
+# checks the theory against a Monte Carlo simulation that really fits the estimators. Both sides
+# take the same `LinearProblem`, so they report the same quantity: the fixed-design risk
+# E‖θ̂ − θ*‖²_W over the label noise (X fixed, no +σ²). The derivation is on the theory page
+# (docs/theory/ridge.md).
 #
 # Set `SDTHEORY_FAST=1` for the small version that CI runs.
 
@@ -37,7 +40,8 @@ rng = np.random.default_rng(0)
 n, d = 60, 20
 X = rng.standard_normal((n, d)) * np.linspace(1.5, 0.1, d)
 theta_star = rng.standard_normal(d)
-sp = sdt.Spectrum.from_design(X, theta_star, noise=4.0)
+problem = sdt.LinearProblem(X, theta_star, noise=4.0)  # weights="parameter": W = I
+sp = sdt.Spectrum.from_problem(problem)
 sp
 
 # %% [markdown]
@@ -45,8 +49,8 @@ sp
 
 # %%
 lams = np.logspace(-2, 3, 200)
-xi_star = sdt.optimal_xi(sp, lams)
-thr = sdt.xi_above_one_noise_threshold(sp, lams)
+xi_star = sdt.optimal_xi(sp, lam=lams)
+thr = sdt.xi_above_one_noise_threshold(sp, lam=lams)
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.5))
 ax[0].semilogx(lams, xi_star)
 ax[0].axhline(1, color="k", lw=0.5)
@@ -63,24 +67,27 @@ plt.show()
 
 # %%
 ridge = sdt.optimal_ridge(sp)
-print("optimal ridge λ* =", ridge.lam, " ξ*(λ*) =", float(sdt.optimal_xi(sp, ridge.lam)))
+print("optimal ridge λ* =", ridge.lam, " ξ*(λ*) =", float(sdt.optimal_xi(sp, lam=ridge.lam)))
 opt = sdt.optimal_sd(sp)
-print("optimal SD:", opt.lam, opt.xi, opt.risk, "ridge:", ridge.risk, "oracle:", sdt.oracle_risk(sp))
+print(
+    "optimal SD:", opt.lam, opt.xi, opt.risk, "ridge:", ridge.risk, "oracle:", sdt.oracle_risk(sp)
+)
 
 # %% [markdown]
 # ## Theory against simulation
 #
 # The Monte Carlo draws label noise, solves the teacher and student linear systems on X for every
-# trial and averages the parameter error. Agreement is judged in units of the standard error.
+# trial and averages the parameter error of the same problem object. Agreement is judged in units
+# of the standard error.
 
 # %%
 from sdtheory.simulate import ridge_sd_monte_carlo
 
 lam = 1.0
-xis = np.array([-1.0, 0.0, float(sdt.optimal_xi(sp, lam)), 1.0, 3.0])
+xis = np.array([-1.0, 0.0, float(sdt.optimal_xi(sp, lam=lam)), 1.0, 3.0])
 n_trials = 400 if FAST else 4000
-mc = ridge_sd_monte_carlo(X, theta_star, sp.noise, lam, xis, n_trials=n_trials, seed=1)
-theory = sdt.sd_risk(sp, lam, xis)
+mc = ridge_sd_monte_carlo(problem, lam=lam, xi=xis, n_trials=n_trials, seed=1)
+theory = sdt.sd_risk(problem, lam=lam, xi=xis)
 z = (mc.mean - theory) / mc.se
 for x, t, m, s, zz in zip(xis, theory, mc.mean, mc.se, z):
     print(f"ξ = {x:6.3f}  theory {t:8.4f}  MC {m:8.4f} ± {s:.4f}  z = {zz:+.2f}")
@@ -94,8 +101,8 @@ xi_grid = np.linspace(-1, 4, 101)
 fig, ax = plt.subplots(figsize=(6, 4))
 for g2 in (0.5, 4.0, 16.0):
     spg = sp.with_noise(g2)
-    ax.plot(xi_grid, sdt.sd_risk(spg, lam, xi_grid), label=f"γ² = {g2}")
-    ax.plot(sdt.optimal_xi(spg, lam), sdt.sd_min_risk(spg, lam), "ko")
-ax.set(xlabel="ξ", ylabel="expected ‖θ̂ − θ*‖²", title=f"λ = {lam}")
+    ax.plot(xi_grid, sdt.sd_risk(spg, lam=lam, xi=xi_grid), label=f"γ² = {g2}")
+    ax.plot(sdt.optimal_xi(spg, lam=lam), sdt.sd_min_risk(spg, lam=lam), "ko")
+ax.set(xlabel="ξ", ylabel="fixed-design risk E‖θ̂ − θ*‖²", title=f"λ = {lam}")
 ax.legend()
 plt.show()

@@ -139,12 +139,10 @@ def check_choice(x, name: str, choices) -> str:
 def check_broadcast(**named) -> list[np.ndarray]:
     """Broadcast arrays against each other; on failure name every argument and its shape."""
     try:
-        return np.broadcast_arrays(*named.values())
+        return list(np.broadcast_arrays(*named.values()))
     except ValueError:
         shapes = ", ".join(f"{k} has shape {np.shape(v)}" for k, v in named.items())
-        raise ValueError(
-            f"{' and '.join(named)} must broadcast to one shape ({shapes})"
-        ) from None
+        raise ValueError(f"{' and '.join(named)} must broadcast to one shape ({shapes})") from None
 
 
 def check_scalar(
@@ -164,11 +162,15 @@ def check_scalar(
     """
     lo_b = "(" if (low is None or low_open) else "["
     hi_b = ")" if (high is None or high_open) else "]"
-    rng = f"{lo_b}{'-inf' if low is None else f'{low:g}'}, {'inf' if high is None else f'{high:g}'}{hi_b}"
+    lo_s = "-inf" if low is None else f"{low:g}"
+    hi_s = "inf" if high is None else f"{high:g}"
+    rng = f"{lo_b}{lo_s}, {hi_s}{hi_b}"
     if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
         raise TypeError(f"{name} must be a real number in {rng}, got {type(x).__name__}")
     if np.ndim(x) != 0:
-        raise TypeError(f"{name} must be a real number in {rng}, got an array of shape {np.shape(x)}")
+        raise TypeError(
+            f"{name} must be a real number in {rng}, got an array of shape {np.shape(x)}"
+        )
     arr = as_float_array(x, name)
     v = float(arr)
     if np.isinf(v) and not allow_inf:

@@ -13,7 +13,7 @@ Two risks appear in the package and each function states which one it returns:
 * **fresh-point risk** (:mod:`sdtheory.asymptotics`): ``E(xᵀθ̂ − y)²`` at a new point ``x`` drawn
   from the population, i.e. ``‖θ̂ − θ*‖²_Σ + σ²``.
 
-See the theory pages ``docs/theory/ridge.md`` and ``docs/theory/iterated.md``.
+See the theory pages :doc:`/theory/ridge` and :doc:`/theory/iterated`.
 """
 
 from __future__ import annotations
@@ -122,7 +122,7 @@ class LinearProblem:
             return self.X.T @ self.X / self.n
         return np.array(self.weights)
 
-    def with_noise(self, noise) -> "LinearProblem":
+    def with_noise(self, noise) -> LinearProblem:
         """The same problem with another label-noise variance."""
         return LinearProblem(self.X, self.theta_star, noise, weights=self.weights)
 
@@ -174,7 +174,7 @@ class KernelProblem:
         """Number of training points ``N``."""
         return int(self.K.shape[0])
 
-    def with_noise(self, noise) -> "KernelProblem":
+    def with_noise(self, noise) -> KernelProblem:
         """The same problem with another label-noise variance."""
         return KernelProblem(self.K, self.y_star, noise)
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests._tol import RTOL_EXACT, RTOL_OPT
 from sdtheory import Spectrum, optimal_ridge, optimal_sd, oracle_risk
+from tests._tol import RTOL_EXACT, RTOL_OPT
 
 
 def own_filter(s2, lam, xi):
@@ -21,8 +21,9 @@ def own_filter(s2, lam, xi):
 
 
 def own_risk_of_filter(sp, f):
-    return ((1 - f) ** 2 * sp.weights * sp.signal_energy
-            + f**2 * sp.weights * sp.noise / sp.eigvals).sum(-1)
+    return (
+        (1 - f) ** 2 * sp.weights * sp.signal_energy + f**2 * sp.weights * sp.noise / sp.eigvals
+    ).sum(-1)
 
 
 def own_risk(sp, lam, xi):
@@ -97,13 +98,14 @@ def test_mirror_symmetric_problem_has_mirror_optima_with_opposite_xi():
 
 
 def test_boundary_optimum_lambda_to_zero():
-    sp = Spectrum(eigvals=[50.0, 7.0, 1e-3, 1.2], signal_energy=[8.0, 20.0, 0.15, 240.0],
-                  noise=0.02)
+    sp = Spectrum(
+        eigvals=[50.0, 7.0, 1e-3, 1.2], signal_energy=[8.0, 20.0, 0.15, 240.0], noise=0.02
+    )
     opt = optimal_sd(sp)
     assert opt.boundary == "lam->0"
     assert opt.lam == 0.0 and opt.xi == np.inf  # reported as a limit, not a tiny λ
     s2, t2, g2 = sp.eigvals, sp.signal_energy, sp.noise
-    kappa = g2 * np.sum(s2**-2.0) / (np.sum(t2 * s2**-2.0) + g2 * np.sum(s2**-3.0))  # note
+    kappa = g2 * np.sum(s2**-2.0) / (np.sum(t2 * s2**-2.0) + g2 * np.sum(s2**-3.0))  # closed form
     assert opt.limit_parameter == pytest.approx(kappa, rel=1e-10)
     np.testing.assert_allclose(opt.filter, 1 - kappa / s2, rtol=1e-10)
     inf_risk = float(own_risk_of_filter(sp, 1 - kappa / s2))
@@ -124,8 +126,9 @@ def test_boundary_optimum_lambda_to_zero():
 
 
 def test_boundary_optimum_lambda_to_infinity():
-    sp = Spectrum(eigvals=[0.36, 2.6, 0.04, 35.0], signal_energy=[0.006, 0.044, 2.0, 80.0],
-                  noise=2.3)
+    sp = Spectrum(
+        eigvals=[0.36, 2.6, 0.04, 35.0], signal_energy=[0.006, 0.044, 2.0, 80.0], noise=2.3
+    )
     opt = optimal_sd(sp)
     assert opt.boundary == "lam->inf"
     assert opt.lam == np.inf and opt.xi == -np.inf
@@ -148,9 +151,12 @@ def test_boundary_optimum_lambda_to_infinity():
 def test_random_problems_global_optimum_beats_brute_force(seed):
     rng = np.random.default_rng(seed)
     r = int(rng.integers(1, 5))
-    sp = Spectrum(eigvals=np.exp(1.5 * rng.normal(size=r)),
-                  signal_energy=np.exp(1.5 * rng.normal(size=r)),
-                  noise=float(np.exp(1.5 * rng.normal())), weights=rng.uniform(0.2, 2, r))
+    sp = Spectrum(
+        eigvals=np.exp(1.5 * rng.normal(size=r)),
+        signal_energy=np.exp(1.5 * rng.normal(size=r)),
+        noise=float(np.exp(1.5 * rng.normal())),
+        weights=rng.uniform(0.2, 2, r),
+    )
     opt = optimal_sd(sp)
     lam = np.logspace(-6, 6, 1201)
     prof, _ = own_profile(sp, lam)

@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from sdtheory import Spectrum
 
 
-@given(st.integers(0, 10**6), st.sampled_from([(7, 3), (3, 7), (5, 5), (1, 4), (4, 1)]),
-       st.booleans())
+@given(
+    st.integers(0, 10**6), st.sampled_from([(7, 3), (3, 7), (5, 5), (1, 4), (4, 1)]), st.booleans()
+)
 def test_from_design_spectrum_signal_and_null_space(seed, nd, deficient):
     rng = np.random.default_rng(seed)
     n, d = nd
@@ -60,8 +61,9 @@ def test_diagonal_weight_matrix_is_stored_as_vector_but_matrix_view_is_consisten
     np.testing.assert_array_equal(sp.weight_matrix, np.diag([3.0, 0.5]))
     np.testing.assert_array_equal(sp.weight_diag, [3.0, 0.5])
     # a null-space cross term makes it non-diagonal even with a diagonal M
-    sp2 = Spectrum(eigvals=[2.0, 1.0], signal=[1.0, -1.0], noise=1.0, weights=[3.0, 0.5],
-                   null_cross=[0.0, 0.2])
+    sp2 = Spectrum(
+        eigvals=[2.0, 1.0], signal=[1.0, -1.0], noise=1.0, weights=[3.0, 0.5], null_cross=[0.0, 0.2]
+    )
     assert not sp2.is_diagonal
     np.testing.assert_array_equal(sp2.weight_matrix, np.diag([3.0, 0.5]))
 

@@ -59,8 +59,11 @@ SPECTRUM_CASES = [
     (dict(weights=np.array([[2.0, 1.0], [1.0, 2.0]])), ValueError, "signal"),
     (dict(null_risk=-1.0), ValueError, "null_risk"),
     (dict(null_risk=np.nan), ValueError, "null_risk"),
-    (dict(null_cross=[1.0, 2.0, 3.0], signal=[1.0, 1.0], signal_energy=None), ValueError,
-     "null_cross"),
+    (
+        dict(null_cross=[1.0, 2.0, 3.0], signal=[1.0, 1.0], signal_energy=None),
+        ValueError,
+        "null_cross",
+    ),
     (dict(null_cross=[1.0, 0.0]), ValueError, "signal"),
 ]
 
@@ -110,93 +113,126 @@ def test_zero_rank_design_message_names_X():
         Spectrum.from_design(np.zeros((3, 5)), np.ones(5), 1.0)
 
 
-LAM_FUNCS = [sd.ridge_risk, sd.sd_quadratic, sd.optimal_xi, sd.sd_min_risk, sd.sd_gain,
-             sd.xi_above_one_noise_threshold, sd.optimal_xi_noise_limits]
-TEACHER_FUNCS = [sd.sd_quadratic, sd.optimal_xi, sd.sd_min_risk, sd.sd_gain,
-                 sd.xi_above_one_noise_threshold, sd.optimal_xi_noise_limits]
-BAD_LAM = [(-1.0, ValueError), (0.0, ValueError), (np.nan, ValueError), (np.inf, ValueError),
-           ([], ValueError), ("1", TypeError), (None, TypeError), (True, TypeError)]
+LAM_FUNCS = [
+    sd.ridge_risk,
+    sd.sd_quadratic,
+    sd.optimal_xi,
+    sd.sd_min_risk,
+    sd.sd_gain,
+    sd.xi_above_one_noise_threshold,
+    sd.optimal_xi_noise_limits,
+]
+TEACHER_FUNCS = [
+    sd.sd_quadratic,
+    sd.optimal_xi,
+    sd.sd_min_risk,
+    sd.sd_gain,
+    sd.xi_above_one_noise_threshold,
+    sd.optimal_xi_noise_limits,
+]
+BAD_LAM = [
+    (-1.0, ValueError),
+    (0.0, ValueError),
+    (np.nan, ValueError),
+    (np.inf, ValueError),
+    ([], ValueError),
+    ("1", TypeError),
+    (None, TypeError),
+    (True, TypeError),
+]
 
 
 @pytest.mark.parametrize("fn", LAM_FUNCS, ids=lambda f: f.__name__)
 @pytest.mark.parametrize("lam, exc", BAD_LAM)
 def test_lambda_functions_reject_bad_lam(fn, lam, exc):
     with pytest.raises(exc, match="lam"):
-        fn(SP, lam)
+        fn(SP, lam=lam)
 
 
-@pytest.mark.parametrize("fn", LAM_FUNCS + [sd.optimal_ridge, sd.optimal_sd, sd.oracle_risk,
-                                            sd.oracle_filter], ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    "fn",
+    LAM_FUNCS + [sd.optimal_ridge, sd.optimal_sd, sd.oracle_risk, sd.oracle_filter],
+    ids=lambda f: f.__name__,
+)
 def test_functions_reject_a_non_spectrum(fn):
-    args = (dict(eigvals=[1.0]),) if fn in (sd.optimal_ridge, sd.optimal_sd, sd.oracle_risk,
-                                           sd.oracle_filter) else (dict(eigvals=[1.0]), 1.0)
+    kwargs = (
+        {}
+        if fn in (sd.optimal_ridge, sd.optimal_sd, sd.oracle_risk, sd.oracle_filter)
+        else {"lam": 1.0}
+    )
     with pytest.raises(TypeError, match="sp"):
-        fn(*args)
+        fn(dict(eigvals=[1.0]), **kwargs)
 
 
 @pytest.mark.parametrize("fn", TEACHER_FUNCS, ids=lambda f: f.__name__)
 def test_teacher_lam_checked_and_broadcast(fn):
     with pytest.raises(ValueError, match="teacher_lam"):
-        fn(SP, 1.0, teacher_lam=-1.0)
+        fn(SP, lam=1.0, teacher_lam=-1.0)
     with pytest.raises(ValueError, match="teacher_lam"):
-        fn(SP, [1.0, 2.0], teacher_lam=[1.0, 2.0, 3.0])
+        fn(SP, lam=[1.0, 2.0], teacher_lam=[1.0, 2.0, 3.0])
 
 
 def test_sd_risk_bad_input():
     for lam, exc in BAD_LAM:
         with pytest.raises(exc, match="lam"):
-            sd.sd_risk(SP, lam, 0.5)
-    for xi, exc in [(np.nan, ValueError), (np.inf, ValueError), ("a", TypeError),
-                    ([], ValueError), (1j, TypeError)]:
+            sd.sd_risk(SP, lam=lam, xi=0.5)
+    for xi, exc in [
+        (np.nan, ValueError),
+        (np.inf, ValueError),
+        ("a", TypeError),
+        ([], ValueError),
+        (1j, TypeError),
+    ]:
         with pytest.raises(exc, match="xi"):
-            sd.sd_risk(SP, 1.0, xi)
+            sd.sd_risk(SP, lam=1.0, xi=xi)
     with pytest.raises(ValueError, match="lam and xi"):
-        sd.sd_risk(SP, [1.0, 2.0], [0.0, 1.0, 2.0])
+        sd.sd_risk(SP, lam=[1.0, 2.0], xi=[0.0, 1.0, 2.0])
     with pytest.raises(ValueError, match="teacher_lam"):
-        sd.sd_risk(SP, [1.0, 2.0], 0.0, teacher_lam=[1.0, 2.0, 3.0])
+        sd.sd_risk(SP, lam=[1.0, 2.0], xi=0.0, teacher_lam=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="teacher_lam"):
-        sd.sd_risk(SP, 1.0, 0.0, teacher_lam=0.0)
+        sd.sd_risk(SP, lam=1.0, xi=0.0, teacher_lam=0.0)
     with pytest.raises(ValueError, match="lam and xi"):
-        sd.sd_risk(SP, [1.0, 2.0], [0.0, 1.0, 2.0], return_parts=True)
+        sd.sd_risk(SP, lam=[1.0, 2.0], xi=[0.0, 1.0, 2.0], return_parts=True)
     with pytest.raises(TypeError, match="sp"):
-        sd.sd_risk("sp", 1.0, 0.0)
+        sd.sd_risk("sp", lam=1.0, xi=0.0)
 
 
 def test_filter_functions_bad_input():
     with pytest.raises(ValueError, match="eigvals"):
-        sd.sd_filter([1.0, -1.0], 1.0, 0.0)
+        sd.sd_filter([1.0, -1.0], lam=1.0, xi=0.0)
     with pytest.raises(ValueError, match="eigvals"):
-        sd.sd_filter(np.ones((2, 2)), 1.0, 0.0)
+        sd.sd_filter(np.ones((2, 2)), lam=1.0, xi=0.0)
     with pytest.raises(ValueError, match="eigvals"):
-        sd.sd_filter([], 1.0, 0.0)
+        sd.sd_filter([], lam=1.0, xi=0.0)
     with pytest.raises(ValueError, match="lam"):
-        sd.sd_filter([1.0], -1.0, 0.0)
+        sd.sd_filter([1.0], lam=-1.0, xi=0.0)
     with pytest.raises(ValueError, match="xi"):
-        sd.sd_filter([1.0], 1.0, np.nan)
+        sd.sd_filter([1.0], lam=1.0, xi=np.nan)
     with pytest.raises(ValueError, match="lam and xi"):
-        sd.sd_filter([1.0], [1.0, 2.0], [1.0, 2.0, 3.0])
+        sd.sd_filter([1.0], lam=[1.0, 2.0], xi=[1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="teacher_lam"):
-        sd.sd_filter([1.0], 1.0, 0.0, teacher_lam=-2.0)
+        sd.sd_filter([1.0], lam=1.0, xi=0.0, teacher_lam=-2.0)
     with pytest.raises(ValueError, match="lam"):
-        sd.ridge_filter([1.0], -1.0)
+        sd.ridge_filter([1.0], lam=-1.0)
     with pytest.raises(ValueError, match="lam"):
-        sd.ridge_filter([1.0], np.nan)
+        sd.ridge_filter([1.0], lam=np.nan)
 
 
 def test_filter_risk_bad_input():
     with pytest.raises(ValueError, match="f"):
-        sd.filter_risk(SP, [1.0, 1.0, 1.0])
+        sd.filter_risk(SP, f=[1.0, 1.0, 1.0])
     with pytest.raises(ValueError, match="f"):
-        sd.filter_risk(SP, [1.0, np.nan])
+        sd.filter_risk(SP, f=[1.0, np.nan])
     with pytest.raises(ValueError, match="f"):
-        sd.filter_risk(SP, [])
+        sd.filter_risk(SP, f=[])
     with pytest.raises(TypeError, match="sp"):
-        sd.filter_risk(None, [1.0, 1.0])
+        sd.filter_risk(None, f=[1.0, 1.0])
 
 
 @pytest.mark.parametrize("fn", [sd.optimal_ridge, sd.optimal_sd], ids=lambda f: f.__name__)
-@pytest.mark.parametrize("pd, exc", [(1, ValueError), (True, TypeError), (24.0, TypeError),
-                                     ("24", TypeError)])
+@pytest.mark.parametrize(
+    "pd, exc", [(1, ValueError), (True, TypeError), (24.0, TypeError), ("24", TypeError)]
+)
 def test_optimizers_reject_bad_per_decade(fn, pd, exc):
     with pytest.raises(exc, match="per_decade"):
         fn(SP, per_decade=pd)
@@ -204,20 +240,23 @@ def test_optimizers_reject_bad_per_decade(fn, pd, exc):
 
 def test_symbolic_bad_input():
     import sdtheory.ridge.symbolic as sym
+
     with pytest.raises(ValueError, match="r"):
         sym.derive_optimal_xi(0)
     sym.derive_optimal_xi(2)  # cached: a float r must still be rejected (regression)
     with pytest.raises(TypeError, match="r"):
         sym.derive_optimal_xi(2.0)
     with pytest.raises(TypeError, match="teacher"):
-        sym.derive_optimal_xi(2, "identity", teacher=1)
+        sym.derive_optimal_xi(2, weights="identity", teacher=1)
     with pytest.raises(ValueError, match="weights"):
-        sym.derive_noise_threshold(2, "full")
+        sym.derive_noise_threshold(2, weights="full")
     d = sym.derive_optimal_xi(2)
     with pytest.raises(ValueError, match="rank"):
-        d(Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0), 1.0)
+        d(Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0), lam=1.0)
     with pytest.raises(ValueError, match="weights"):
-        d(Spectrum(eigvals=[1.0, 2.0], signal_energy=[1.0, 1.0], noise=1.0, weights=[2.0, 1.0]),
-          1.0)
+        d(
+            Spectrum(eigvals=[1.0, 2.0], signal_energy=[1.0, 1.0], noise=1.0, weights=[2.0, 1.0]),
+            lam=1.0,
+        )
     with pytest.raises(TypeError, match="spectrum"):
-        d("not a spectrum", 1.0)
+        d("not a spectrum", lam=1.0)

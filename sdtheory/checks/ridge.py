@@ -47,43 +47,74 @@ def ridge_problems(quick: bool = False):
         if quick:
             combos = combos[:2] if d < n else combos[2:] + [("gaussian", "prediction")]
         for dist, weights in combos:
-            out.append(dict(name=f"{tag} n={n} d={d} γ²={noise:g} λ={lam:g} {dist} {weights}",
-                            X=X, theta=theta, noise=noise, lam=lam, noise_dist=dist,
-                            weights=weights))
+            out.append(
+                dict(
+                    name=f"{tag} n={n} d={d} γ²={noise:g} λ={lam:g} {dist} {weights}",
+                    X=X,
+                    theta=theta,
+                    noise=noise,
+                    lam=lam,
+                    noise_dist=dist,
+                    weights=weights,
+                )
+            )
     return out
 
 
 def ridge_sd_rows(quick: bool = True, *, seed: int = 0):
     """Rows ``problem, quantity, theory, mc_mean, mc_se, n`` for :func:`ridge_problems`."""
-    from .. import Spectrum, optimal_xi, sd_risk
+    from .. import LinearProblem, optimal_xi, sd_risk
     from ..simulate import ridge_sd_monte_carlo
 
     n_trials = 2000 if quick else 20000
     rows = []
     for k, p in enumerate(ridge_problems(quick)):
-        sp = Spectrum.from_design(p["X"], p["theta"], p["noise"], weights=p["weights"])
-        xi_star = float(optimal_xi(sp, p["lam"]))
+        sp = LinearProblem(p["X"], p["theta"], p["noise"], weights=p["weights"])  # theory and MC
+        xi_star = float(optimal_xi(sp, lam=p["lam"]))
         xi = np.array([xi_star if v is None else v for v in XI_NAMED])
-        theory = np.asarray(sd_risk(sp, p["lam"], xi))
-        res, L = ridge_sd_monte_carlo(p["X"], p["theta"], p["noise"], p["lam"], xi, n_trials,
-                                      seed + k, noise_dist=p["noise_dist"], weights=p["weights"],
-                                      return_trials=True)
+        theory = np.asarray(sd_risk(sp, lam=p["lam"], xi=xi))
+        res, L = ridge_sd_monte_carlo(
+            sp,
+            lam=p["lam"],
+            xi=xi,
+            n_trials=n_trials,
+            seed=seed + k,
+            noise_dist=p["noise_dist"],
+            return_trials=True,
+        )
         for j, v in enumerate(XI_NAMED):
             label = "ξ*" if v is None else f"{v:g}"
-            rows.append(dict(problem=p["name"], quantity=f"risk at ξ={label}",
-                             theory=float(theory[j]), mc_mean=float(res.mean[j]),
-                             mc_se=float(res.se[j]), n=res.n))
+            rows.append(
+                dict(
+                    problem=p["name"],
+                    quantity=f"risk at ξ={label}",
+                    theory=float(theory[j]),
+                    mc_mean=float(res.mean[j]),
+                    mc_se=float(res.se[j]),
+                    n=res.n,
+                )
+            )
         # MC minimizer over ξ: L_i(ξ) = A_i − 2ξB_i + ξ²C_i exactly (least squares on 5 points)
         V = np.stack([np.ones_like(xi), -2.0 * xi, xi**2], axis=1)
         coef = np.linalg.lstsq(V, L.T, rcond=None)[0]
         B, C = coef[1], coef[2]
         xi_hat = B.mean() / C.mean()
         se = np.std(B - xi_hat * C, ddof=1) / (C.mean() * np.sqrt(n_trials))
-        rows.append(dict(problem=p["name"], quantity="argmin_ξ risk (ξ*)", theory=xi_star,
-                         mc_mean=float(xi_hat), mc_se=float(se), n=res.n))
+        rows.append(
+            dict(
+                problem=p["name"],
+                quantity="argmin_ξ risk (ξ*)",
+                theory=xi_star,
+                mc_mean=float(xi_hat),
+                mc_se=float(se),
+                n=res.n,
+            )
+        )
     return rows
 
 
-@check("ridge-sd", "one-step ridge SD: closed-form risk at ξ∈{−1,0,ξ*,1,3} and ξ* vs JAX Monte Carlo")
+@check(
+    "ridge-sd", "one-step ridge SD: closed-form risk at ξ∈{−1,0,ξ*,1,3} and ξ* vs JAX Monte Carlo"
+)
 def _ridge_sd(quick: bool):
     return ridge_sd_rows(quick)

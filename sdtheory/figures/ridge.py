@@ -1,4 +1,4 @@
-"""Figures for one-step ridge self-distillation (theory note 01).
+"""Figures for one-step ridge self-distillation (see the theory page :doc:`/theory/ridge`).
 
 * ``ridge-xi-star-vs-noise``: ξ*(λ) against the label-noise variance γ², with the crossing
   ξ* = 1 at γ₁²(λ) (:func:`sdtheory.xi_above_one_noise_threshold`) marked, for a few λ.
@@ -40,12 +40,18 @@ def xi_star_vs_noise(quick: bool) -> FigureOutput:
     rows, thr_rows = [], []
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for lam in lams:
-        xs = np.array([float(optimal_xi(base.with_noise(g2), lam)) for g2 in noises])
+        xs = np.array([float(optimal_xi(base.with_noise(g2), lam=lam)) for g2 in noises])
         rows += [{"lam": lam, "noise": g2, "xi_star": x} for g2, x in zip(noises, xs)]
-        thr = float(xi_above_one_noise_threshold(base, lam))
-        lo, hi = optimal_xi_noise_limits(base, lam)
-        thr_rows.append({"lam": lam, "noise_threshold": thr, "xi_star_noise_to_0": float(lo),
-                         "xi_star_noise_to_inf": float(hi)})
+        thr = float(xi_above_one_noise_threshold(base, lam=lam))
+        lo, hi = optimal_xi_noise_limits(base, lam=lam)
+        thr_rows.append(
+            {
+                "lam": lam,
+                "noise_threshold": thr,
+                "xi_star_noise_to_0": float(lo),
+                "xi_star_noise_to_inf": float(hi),
+            }
+        )
         (line,) = ax.semilogx(noises, xs, label=f"λ = {lam:g}")
         ax.axhline(float(hi), color=line.get_color(), lw=0.8, ls=":")
         if thr > 0:
@@ -73,7 +79,7 @@ def _risk_vs_xi_problem():
 
 @figure("ridge-risk-vs-xi", "risk vs ξ for several noise levels: theory curves, Monte Carlo ±2 SE")
 def risk_vs_xi(quick: bool) -> FigureOutput:
-    from .. import Spectrum, optimal_xi, sd_risk
+    from .. import LinearProblem, optimal_xi, sd_risk
     from ..simulate import ridge_sd_monte_carlo
 
     plt = _plt()
@@ -86,34 +92,47 @@ def risk_vs_xi(quick: bool) -> FigureOutput:
     rows, mc_rows = [], []
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for k, g2 in enumerate(noises):
-        sp = Spectrum.from_design(X, theta, g2)
-        curve = np.asarray(sd_risk(sp, lam, xi_curve))
-        xs = float(optimal_xi(sp, lam))
+        sp = LinearProblem(X, theta, g2)  # one problem for theory and Monte Carlo
+        curve = np.asarray(sd_risk(sp, lam=lam, xi=xi_curve))
+        xs = float(optimal_xi(sp, lam=lam))
         rows += [{"noise": g2, "xi": x, "theory_risk": r} for x, r in zip(xi_curve, curve)]
-        res = ridge_sd_monte_carlo(X, theta, g2, lam, xi_mc, n_trials, seed=100 + k)
-        th_mc = np.asarray(sd_risk(sp, lam, xi_mc))
+        res = ridge_sd_monte_carlo(sp, lam=lam, xi=xi_mc, n_trials=n_trials, seed=100 + k)
+        th_mc = np.asarray(sd_risk(sp, lam=lam, xi=xi_mc))
         mc_rows += [
-            {"noise": g2, "xi": x, "mc_mean": m, "mc_se": s, "n": res.n, "theory_risk": t,
-             "z": (m - t) / s}
+            {
+                "noise": g2,
+                "xi": x,
+                "mc_mean": m,
+                "mc_se": s,
+                "n": res.n,
+                "theory_risk": t,
+                "z": (m - t) / s,
+            }
             for x, m, s, t in zip(xi_mc, res.mean, res.se, th_mc)
         ]
         (line,) = ax.plot(xi_curve, curve, label=f"γ² = {g2:g} (ξ* = {xs:.2f})")
-        ax.errorbar(xi_mc, res.mean, yerr=2 * res.se, fmt="o", ms=3.5, color=line.get_color(),
-                    capsize=2)
-        ax.plot([xs], [float(sd_risk(sp, lam, xs))], "*", ms=10, color=line.get_color())
+        ax.errorbar(
+            xi_mc, res.mean, yerr=2 * res.se, fmt="o", ms=3.5, color=line.get_color(), capsize=2
+        )
+        ax.plot([xs], [float(sd_risk(sp, lam=lam, xi=xs))], "*", ms=10, color=line.get_color())
     ax.axvline(1.0, color="k", lw=0.6, ls=":")
     ax.set_yscale("log")
     ax.set_xlabel("distillation weight ξ")
-    ax.set_ylabel("E‖θ̂ − θ*‖²")
-    ax.set_title(f"n=50, d=20, λ={lam:g}; lines: theory, points: MC ±2 SE ({n_trials} trials), "
-                 "stars: ξ*", fontsize=9)
+    ax.set_ylabel("fixed-design risk E‖θ̂ − θ*‖²")
+    ax.set_title(
+        f"n=50, d=20, λ={lam:g}; lines: theory, points: MC ±2 SE ({n_trials} trials), stars: ξ*",
+        fontsize=9,
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     return FigureOutput(fig, pd.DataFrame(rows), extra={"mc": pd.DataFrame(mc_rows)})
 
 
-@figure("ridge-sd-over-ridge-vs-alignment",
-        "optimal-SD / optimal-ridge risk vs signal alignment a (θ_j² ∝ s_j^{2a}), boundary optima marked")
+@figure(
+    "ridge-sd-over-ridge-vs-alignment",
+    "optimal-SD / optimal-ridge risk vs signal alignment a (θ_j² ∝ s_j^{2a}), "
+    "boundary optima marked",
+)
 def sd_over_ridge_vs_alignment(quick: bool) -> FigureOutput:
     from .. import Spectrum, optimal_sd
 
@@ -126,12 +145,20 @@ def sd_over_ridge_vs_alignment(quick: bool) -> FigureOutput:
             energy = _EIGVALS**a
             energy = energy / energy.sum()  # Σθ_j² = 1
             opt = optimal_sd(Spectrum(eigvals=_EIGVALS, signal_energy=energy, noise=g2))
-            rows.append({
-                "alignment": a, "noise": g2, "ratio": opt.ratio_to_ridge, "sd_risk": opt.risk,
-                "ridge_risk": opt.ridge.risk, "sd_lam": opt.lam, "sd_xi": opt.xi,
-                "ridge_lam": opt.ridge.lam, "boundary": opt.boundary or "",
-                "limit_parameter": opt.limit_parameter,
-            })
+            rows.append(
+                {
+                    "alignment": a,
+                    "noise": g2,
+                    "ratio": opt.ratio_to_ridge,
+                    "sd_risk": opt.risk,
+                    "ridge_risk": opt.ridge.risk,
+                    "sd_lam": opt.lam,
+                    "sd_xi": opt.xi,
+                    "ridge_lam": opt.ridge.lam,
+                    "boundary": opt.boundary or "",
+                    "limit_parameter": opt.limit_parameter,
+                }
+            )
     df = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for g2 in noises:

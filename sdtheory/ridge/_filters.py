@@ -3,15 +3,15 @@
 A filter multiplies each least-squares coordinate ``(u_jᵀy)/s_j`` of a fixed-design problem by
 ``f_j``. All functions broadcast: parameters (``lam``, ``xi``) broadcast against each other to a
 shape ``B`` and the eigenvalues run along a trailing axis, so the result has shape ``B + (r,)``
-(or ``B`` when ``eigvals`` is a scalar).
+(or ``B`` when ``eigvals`` is a scalar). See the theory page :doc:`/theory/ridge`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._spectrum import Spectrum
 from .._validate import check_broadcast, check_finite, check_nonneg, check_positive
+from ._spectrum import as_spectrum
 
 __all__ = ["ridge_filter", "sd_filter", "oracle_filter"]
 
@@ -27,7 +27,7 @@ def _expand(param: np.ndarray, ev: np.ndarray) -> np.ndarray:
     return param[..., None] if ev.ndim == 1 else param
 
 
-def ridge_filter(eigvals, lam) -> np.ndarray:
+def ridge_filter(eigvals, *, lam) -> np.ndarray:
     r"""Ridge filter ``a_j = s_j²/(s_j² + λ)``.
 
     Parameters
@@ -35,17 +35,17 @@ def ridge_filter(eigvals, lam) -> np.ndarray:
     eigvals : array_like
         Eigenvalues ``s_j² > 0`` of ``XᵀX`` (scalar or 1-D).
     lam : array_like
-        Ridge penalty ``λ ≥ 0`` (broadcasts).
+        Ridge penalty ``λ ≥ 0`` (broadcasts; summed-loss scale ``‖y − Xθ‖² + λ‖θ‖²``).
 
     Returns
     -------
     ndarray
-        Shape ``lam.shape + eigvals.shape``.
+        Filter values, shape ``lam.shape + eigvals.shape``.
 
     Notes
     -----
     Ridge ``θ̂ = (XᵀX + λI)⁻¹Xᵀy`` equals ``Σ_j a_j (u_jᵀy/s_j) v_j`` with
-    ``a_j = s_j²/(s_j² + λ)``.
+    ``a_j = s_j²/(s_j² + λ)``. See the theory page :doc:`/theory/ridge`.
 
     References
     ----------
@@ -54,7 +54,7 @@ def ridge_filter(eigvals, lam) -> np.ndarray:
 
     Examples
     --------
-    >>> ridge_filter([4.0, 1.0], 1.0)
+    >>> ridge_filter([4.0, 1.0], lam=1.0)
     array([0.8, 0.5])
     """
     ev = _eig_axis(eigvals)
@@ -62,7 +62,7 @@ def ridge_filter(eigvals, lam) -> np.ndarray:
     return ev / (ev + lam)
 
 
-def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
+def sd_filter(eigvals, *, lam, xi, teacher_lam=None) -> np.ndarray:
     r"""Filter of the one-step self-distillation student, for any real ``ξ``.
 
     Parameters
@@ -79,7 +79,7 @@ def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
     Returns
     -------
     ndarray
-        Shape ``broadcast(lam, xi, teacher_lam).shape + eigvals.shape``.
+        Filter values, shape ``broadcast(lam, xi, teacher_lam).shape + eigvals.shape``.
 
     Notes
     -----
@@ -91,6 +91,7 @@ def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
 
     which for ``λ_t = λ`` is ``s_j²(s_j² + (1−ξ)λ)/(s_j² + λ)²``. ``ξ = 0`` is the teacher,
     ``ξ = 1`` ridge applied twice; for ``s_j² < (ξ − 1)λ`` the filter is negative.
+    See the theory page :doc:`/theory/ridge`.
 
     References
     ----------
@@ -120,8 +121,18 @@ def sd_filter(eigvals, lam, xi, *, teacher_lam=None) -> np.ndarray:
     return a_s * (1.0 - _expand(xi, ev) * one_minus_at)
 
 
-def oracle_filter(sp: Spectrum) -> np.ndarray:
+def oracle_filter(sp) -> np.ndarray:
     r"""The best filter for the problem: the minimizer of the expected risk over all ``f ∈ ℝʳ``.
+
+    Parameters
+    ----------
+    sp : Spectrum, LinearProblem or KernelProblem
+        The problem.
+
+    Returns
+    -------
+    ndarray, shape (r,)
+        The filter that minimizes the fixed-design risk ``E‖θ̂ − θ*‖²_W``.
 
     Notes
     -----
@@ -133,6 +144,7 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
     spectral filter. For a non-diagonal weight matrix ``M`` with cross term ``h`` the risk is
     a quadratic in ``f`` and the minimizer solves
     ``(ΘMΘ + γ² diag(M_jj/s_j²)) f = ΘMΘ1 + Θh`` with ``Θ = diag(θ)``.
+    See the theory page :doc:`/theory/ridge`.
 
     References
     ----------
@@ -141,12 +153,12 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
 
     Examples
     --------
+    >>> from sdtheory import Spectrum
     >>> sp = Spectrum(eigvals=[4.0, 1.0], signal_energy=[1.0, 1.0], noise=1.0)
     >>> oracle_filter(sp)
     array([0.8, 0.5])
     """
-    if not isinstance(sp, Spectrum):
-        raise TypeError(f"sp must be a Spectrum, got {type(sp).__name__}")
+    sp = as_spectrum(sp)
     ev, g2 = sp.eigvals, sp.noise
     if sp.is_diagonal:
         num = ev * sp.signal_energy
@@ -159,4 +171,3 @@ def oracle_filter(sp: Spectrum) -> np.ndarray:
     rhs = A @ np.ones_like(theta) - g2 * sp.weight_diag / ev + theta * sp.null_cross
     # (ΘMΘ + γ²D) f = ΘMΘ1 + Θh; ΘMΘ1 = A1 − γ²D1.
     return np.linalg.lstsq(A, rhs, rcond=None)[0]
-

@@ -9,19 +9,20 @@ filter: the eigenvalues ``s_j²``, the signal coordinates ``θ_j``, the label-no
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 
 import numpy as np
 
-from ..problem import KernelProblem, LinearProblem
 from .._validate import (
     as_float_array,
     check_choice,
     check_matrix,
     check_nonneg,
     check_psd,
+    check_scalar,
     check_vector,
 )
+from ..problem import KernelProblem, LinearProblem
 
 __all__ = ["Spectrum", "as_spectrum"]
 
@@ -51,6 +52,9 @@ class Spectrum:
     null_cross : array_like, shape (r,), optional
         ``VᵀW P_ker θ*``: cross term between range and null-space error (zero for ``W = I`` and
         for prediction risk). Default zeros.
+    basis : array_like, shape (d, r), optional
+        The eigenvectors (as columns) the coordinates refer to, kept by the constructors from a
+        design or problem (e.g. to map a filter back to coefficients); no risk uses it.
 
     Notes
     -----
@@ -61,6 +65,9 @@ class Spectrum:
 
     ``h = null_cross`` (Das & Sanghavi 2023, Sec. 3; general ``W`` here). For diagonal
     ``M = diag(w)`` and ``h = 0`` this is ``Σ_j w_j[(1 − f_j)²θ_j² + f_j² γ²/s_j²]``.
+    This is the fixed-design risk ``E‖θ̂ − θ*‖²_W`` (label noise only, ``X`` fixed, no
+    ``+σ²``). Every argument after ``eigvals`` is keyword-only.
+    See the theory page :doc:`/theory/ridge`.
 
     References
     ----------
@@ -77,12 +84,14 @@ class Spectrum:
     """
 
     eigvals: np.ndarray
-    signal_energy: np.ndarray | None = None
+    _: KW_ONLY
+    # Given as optional, always a float64 array after validation (hence the ignores).
+    signal_energy: np.ndarray = None  # type: ignore[assignment]
     noise: float = 0.0
-    weights: np.ndarray | None = None
+    weights: np.ndarray = None  # type: ignore[assignment]
     signal: np.ndarray | None = None
     null_risk: float = 0.0
-    null_cross: np.ndarray | None = None
+    null_cross: np.ndarray = None  # type: ignore[assignment]
     basis: np.ndarray | None = field(default=None, repr=False)
 
     def __post_init__(self):
@@ -108,9 +117,11 @@ class Spectrum:
             sig = None
         else:
             raise TypeError("Spectrum needs signal_energy (θ_j²) or signal (θ_j)")
-        noise = check_nonneg(self.noise, "noise")
-        if noise.ndim != 0:
-            raise ValueError(f"noise must be a scalar variance, got shape {noise.shape}")
+        if np.ndim(self.noise) != 0 and not isinstance(self.noise, str):
+            raise ValueError(
+                f"noise must be a scalar variance in [0, inf), got shape {np.shape(self.noise)}"
+            )
+        noise = check_scalar(self.noise, "noise", low=0.0)
         if self.weights is None:
             w = np.ones(r)
         else:
@@ -133,13 +144,21 @@ class Spectrum:
             raise ValueError(
                 "a non-diagonal weights matrix needs the signed signal coordinates (signal=...)"
             )
-        null_risk = check_nonneg(self.null_risk, "null_risk")
+        null_risk = check_scalar(self.null_risk, "null_risk", low=0.0)
         if self.null_cross is None:
             h = np.zeros(r)
         else:
             h = check_vector(self.null_cross, "null_cross", length=r)
             if np.any(h != 0) and sig is None:
                 raise ValueError("null_cross needs the signed signal coordinates (signal=...)")
+        if self.basis is not None:
+            basis = check_matrix(self.basis, "basis")
+            if basis.shape[1] != r:
+                raise ValueError(
+                    f"basis must have {r} columns (one per eigenvalue), got {basis.shape}"
+                )
+            if not (isinstance(self.basis, np.ndarray) and self.basis.dtype == np.float64):
+                object.__setattr__(self, "basis", basis)  # keep a valid float64 array as given
         for name, value in (
             ("eigvals", ev),
             ("signal_energy", energy),
@@ -156,7 +175,7 @@ class Spectrum:
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_design(cls, X, theta_star, noise, *, weights="parameter", rtol=None) -> "Spectrum":
+    def from_design(cls, X, theta_star, noise, *, weights="parameter", rtol=None) -> Spectrum:
         r"""Build the spectrum of a design matrix ``X`` (n × d) with true parameter ``θ*``.
 
         Parameters
@@ -190,7 +209,7 @@ class Spectrum:
         n, d = X.shape
         theta = check_vector(theta_star, "theta_star", length=d)
         if rtol is not None:
-            rtol = float(check_nonneg(rtol, "rtol"))
+            rtol = check_scalar(rtol, "rtol", low=0.0)
         U, s, Vt = np.linalg.svd(X, full_matrices=False)
         tol = (max(n, d) * np.finfo(float).eps if rtol is None else rtol) * (
             s[0] if s.size else 0.0
@@ -228,7 +247,7 @@ class Spectrum:
         )
 
     @classmethod
-    def from_problem(cls, problem, *, rtol=None) -> "Spectrum":
+    def from_problem(cls, problem, *, rtol=None) -> Spectrum:
         r"""The spectrum of a :class:`~sdtheory.LinearProblem` or :class:`~sdtheory.KernelProblem`.
 
         Parameters
@@ -260,7 +279,7 @@ class Spectrum:
             d, V = np.linalg.eigh(K)
             d, V = np.maximum(d[::-1], 0.0), V[:, ::-1]
             if rtol is not None:
-                rtol = float(check_nonneg(rtol, "rtol"))
+                rtol = check_scalar(rtol, "rtol", low=0.0)
             tol = (n * np.finfo(float).eps if rtol is None else rtol) * max(float(d[0]), 0.0)
             r = int((d > tol).sum()) if d[0] > 0 else 0
             if r == 0:
@@ -303,11 +322,11 @@ class Spectrum:
         """Diagonal ``M_jj`` of the risk weights (what the variance term uses)."""
         return self.weights if self.weights.ndim == 1 else np.diag(self.weights)
 
-    def with_noise(self, noise) -> "Spectrum":
+    def with_noise(self, noise) -> Spectrum:
         """The same problem with another label-noise variance."""
         return Spectrum(
             eigvals=self.eigvals,
-            signal_energy=None if self.signal is not None else self.signal_energy,
+            signal_energy=self.signal_energy,  # equals signal**2 when signal is given
             noise=noise,
             weights=self.weights,
             signal=self.signal,
@@ -326,7 +345,8 @@ class Spectrum:
 
 
 def as_spectrum(sp, name: str = "sp") -> Spectrum:
-    """Accept a :class:`Spectrum`, :class:`~sdtheory.LinearProblem` or :class:`~sdtheory.KernelProblem`.
+    """A :class:`Spectrum` from a spectrum, :class:`~sdtheory.LinearProblem` or
+    :class:`~sdtheory.KernelProblem`.
 
     Every theory function that takes a spectrum calls this first, so a problem object can be
     passed wherever a spectrum is expected. Anything else raises a ``TypeError`` naming ``name``.

@@ -1,7 +1,7 @@
-"""sympy derivations of the one-step ridge self-distillation theory.
+r"""sympy derivation of the one-step student: its filter and its expected risk.
 
-Everything here is derived from scratch, independently of :mod:`sdtheory.ridge._risk`, so that the
-tests can hold the numeric code against it:
+Everything here is derived from scratch, independently of the numeric code of
+:mod:`sdtheory.ridge`, so that the tests can hold the numeric code against it:
 
 1. the teacher and the student filters from their *objectives* (the student minimizes
    ``ξ(s θ_T − s θ)² + (1 − ξ)(y − s θ)² + λθ²`` per eigen-direction), for a teacher penalty
@@ -9,39 +9,25 @@ tests can hold the numeric code against it:
 2. the expected risk ``E(ξ)`` as an expectation over the noise coordinates ``ε_j``
    (``E ε_j = 0``, ``E ε_j ε_k = δ_jk γ²/s_j²``) of the weighted squared error, for ``r``
    symbolic directions and identity, diagonal (``w_j``) or full symmetric (``M``, with signed
-   ``θ_j``, a null-space cross term ``h`` and null-space risk ``ν``) weights;
-3. ``ξ*`` from ``dE/dξ = 0``, the noise threshold from ``ξ*(γ²) = 1``, the limits of ``ξ*``
-   as ``γ² → 0`` and ``γ² → ∞``, the boundary optima ``κ*`` (``λ → 0``, ``ξλ = κ``) and
-   ``μ*`` (``λ → ∞``, ``(1 − ξ)/λ = μ``), and the gain identity
-   ``R − min_ξ E = λ²R'(λ)²/(4D)``.
+   ``θ_j``, a null-space cross term ``h`` and null-space risk ``ν``) weights.
 
-sympy is imported here only; ``import sdtheory`` does not import this module (use
-``import sdtheory.ridge.symbolic``). Derivations are cached per ``(r, weights)``.
+The results derived from this risk are in :mod:`sdtheory.ridge._sym_optima`; the public face is
+:mod:`sdtheory.ridge.symbolic`. See the theory page :doc:`/theory/ridge`.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import sympy
 
-from .._validate import check_choice, check_int
+from .._validate import check_choice, check_int, check_scalar
+from ._spectrum import as_spectrum
 
-__all__ = [
-    "SymbolicProblem",
-    "Derivation",
-    "derive_student_filter",
-    "derive_sd_risk",
-    "derive_optimal_xi",
-    "derive_sd_quadratic",
-    "derive_noise_threshold",
-    "derive_noise_limits",
-    "derive_boundary_optima",
-    "derive_gain_identity",
-]
+__all__ = ["SymbolicProblem", "Derivation", "derive_student_filter", "derive_sd_risk"]
 
 _WEIGHTS = {"identity", "diagonal", "matrix"}
 
@@ -107,20 +93,26 @@ class SymbolicProblem:
     C_expr: tuple = field(default=(), repr=False)
 
     def args(self, *extra) -> tuple:
-        """Argument order of every lambdified callable: ``s2, theta, g2, lam, weights, h, nu, extra``."""
+        """Argument order of the callables: ``s2, theta, g2, lam, weights, h, nu, extra``."""
         out = [*self.s2, *self.theta, self.g2, self.lam, *self.weight_args]
         if self.weights == "matrix":
             out += [*self.h, self.nu]
         return tuple(out) + tuple(extra)
 
-    def values(self, spectrum, lam, *extra) -> tuple:
-        """Numeric arguments (in :meth:`args` order) taken from a :class:`~sdtheory.Spectrum`."""
-        from ._spectrum import Spectrum
+    def values(self, spectrum, *, lam, extra=()) -> tuple:
+        """Numeric arguments (in :meth:`args` order) taken from a spectrum or problem.
 
-        if not isinstance(spectrum, Spectrum):
-            raise TypeError(f"spectrum must be a Spectrum, got {type(spectrum).__name__}")
+        ``spectrum`` is a :class:`~sdtheory.Spectrum`, :class:`~sdtheory.LinearProblem` or
+        :class:`~sdtheory.KernelProblem`; ``lam`` the penalty ``λ > 0``; ``extra`` the values of
+        the trailing symbols of :meth:`args` (e.g. ``(ξ, λ_t)``).
+        """
+        spectrum = as_spectrum(spectrum, "spectrum")
+        lam = check_scalar(lam, "lam", low=0.0, low_open=True)
+        extra = tuple(check_scalar(v, "extra") for v in extra)
         if spectrum.rank != self.r:
-            raise ValueError(f"spectrum must have rank {self.r} for this derivation, got {spectrum.rank}")
+            raise ValueError(
+                f"spectrum must have rank {self.r} for this derivation, got {spectrum.rank}"
+            )
         theta = spectrum.signal if spectrum.signal is not None else np.sqrt(spectrum.signal_energy)
         W = spectrum.weights
         if self.weights == "identity":
@@ -157,8 +149,10 @@ class Derivation:
     extra : tuple of Symbol
         Extra trailing arguments of ``func`` (e.g. ``λ_t``).
 
-    Calling a :class:`Derivation` as ``d(spectrum, lam)`` evaluates ``func`` at the values of a
-    :class:`~sdtheory.Spectrum` of matching rank and weight structure.
+    Calling a :class:`Derivation` as ``d(spectrum, lam=λ)`` (``d(spectrum, lam=λ,
+    teacher_lam=λ_t)`` for a derivation with a separate teacher penalty) evaluates ``func`` at
+    the values of a :class:`~sdtheory.Spectrum` (or problem) of matching rank and weight
+    structure.
     """
 
     expr: sympy.Expr
@@ -166,8 +160,16 @@ class Derivation:
     func: Callable
     extra: tuple = ()
 
-    def __call__(self, spectrum, lam, *extra):
-        return self.func(*self.problem.values(spectrum, lam, *extra))
+    def __call__(self, spectrum, *, lam, teacher_lam=None):
+        if self.extra:
+            if teacher_lam is None:
+                raise TypeError("teacher_lam is required: this derivation keeps a teacher penalty")
+            extra = (check_scalar(teacher_lam, "teacher_lam", low=0.0, low_open=True),)
+        elif teacher_lam is not None:
+            raise TypeError("teacher_lam must be None: this derivation shares λ (teacher=False)")
+        else:
+            extra = ()
+        return self.func(*self.problem.values(spectrum, lam=lam, extra=extra))
 
 
 def _derivation(expr, problem: SymbolicProblem, *extra) -> Derivation:
@@ -184,12 +186,12 @@ def _checked_cache(fn):
     cached = functools.lru_cache(maxsize=None)(fn)
 
     @functools.wraps(fn)
-    def wrapper(r=2, weights="identity", *args, **kwargs):
+    def wrapper(r=2, *, weights="identity", **kwargs):
         r = _check_r(r, weights)
-        for a in (*args, *kwargs.values()):
+        for a in kwargs.values():
             if not isinstance(a, bool):
                 raise TypeError(f"teacher must be a bool, got {type(a).__name__}")
-        return cached(r, weights, *args, **kwargs)
+        return cached(r, weights=weights, **kwargs)
 
     wrapper.cache_clear = cached.cache_clear
     return wrapper
@@ -233,7 +235,7 @@ def _expectation(expr, eps, second_moments):
 
 
 # ---------------------------------------------------------------------------- the filter
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derive_student_filter():
     r"""Derive the teacher and student filters of one eigen-direction from their objectives.
 
@@ -257,6 +259,8 @@ def derive_student_filter():
     ----------
     Das & Sanghavi, ICML 2023 (arXiv:2301.13304), Sec. 3.
 
+    See the theory page :doc:`/theory/ridge`.
+
     Examples
     --------
     >>> import sympy
@@ -277,14 +281,14 @@ def derive_student_filter():
     student_obj = xi * (s * th_T - s * th) ** 2 + (1 - xi) * (y - s * th) ** 2 + lam * th**2
     th_S = sympy.solve(sympy.diff(student_obj, th), th)[0]
     curvature = sympy.expand(sympy.diff(student_obj, th, 2).subs(s, sympy.sqrt(s2)))
-    f = sympy.factor(sympy.cancel((th_S * s / y)).subs(s, sympy.sqrt(s2)))
+    f = sympy.factor(sympy.cancel(th_S * s / y).subs(s, sympy.sqrt(s2)))
     a_t = sympy.factor(sympy.cancel(th_T * s / y).subs(s, sympy.sqrt(s2)))
     return {"filter": f, "teacher": a_t, "curvature": curvature, "symbols": (s2, lam, lam_t, xi)}
 
 
 # ---------------------------------------------------------------------------- the risk
 @_checked_cache
-def derive_sd_risk(r: int = 2, weights: str = "identity") -> SymbolicProblem:
+def derive_sd_risk(r: int = 2, *, weights: str = "identity") -> SymbolicProblem:
     r"""Derive the expected risk ``E(λ, λ_t, ξ)`` of the one-step student for ``r`` directions.
 
     Parameters
@@ -310,9 +314,11 @@ def derive_sd_risk(r: int = 2, weights: str = "identity") -> SymbolicProblem:
     polynomial coefficients in ``A, C`` (``quad_AC``); ``risk`` is ``risk_f`` at the derived
     filters.
 
+    See the theory page :doc:`/theory/ridge`.
+
     Examples
     --------
-    >>> p = derive_sd_risk(1, "identity")
+    >>> p = derive_sd_risk(1, weights="identity")
     >>> E = p.risk.subs(p.lam_t, p.lam).subs({p.xi: 0, p.s2[0]: 1, p.theta[0]: 1, p.g2: 1})
     >>> E.subs(p.lam, 1)    # ridge with s² = θ² = γ² = λ = 1
     1/2
@@ -337,22 +343,34 @@ def derive_sd_risk(r: int = 2, weights: str = "identity") -> SymbolicProblem:
         w = sympy.symbols(f"w_1:{r + 1}", nonnegative=True)
         M, wargs = sympy.diag(*w), tuple(w)
     else:
-        wargs = []
+        entries = []
         M = sympy.zeros(r, r)
         for i in range(r):
             for j in range(i, r):
                 m = sympy.Symbol(f"M_{i + 1}{j + 1}", real=True)
                 M[i, j] = M[j, i] = m
-                wargs.append(m)
-        wargs = tuple(wargs)
+                entries.append(m)
+        wargs = tuple(entries)
     if weights == "matrix":
         h = sympy.symbols(f"h_1:{r + 1}", real=True)
         nu = sympy.Symbol("nu", nonnegative=True)
     else:
         h, nu = (sympy.S.Zero,) * r, sympy.S.Zero
     partial = SymbolicProblem(
-        r=r, weights=weights, s2=tuple(s2), theta=tuple(theta), g2=g2, lam=lam, lam_t=lam_t,
-        xi=xi, M=M, h=tuple(h), nu=nu, filters=(), risk=sympy.S.Zero, weight_args=wargs,
+        r=r,
+        weights=weights,
+        s2=tuple(s2),
+        theta=tuple(theta),
+        g2=g2,
+        lam=lam,
+        lam_t=lam_t,
+        xi=xi,
+        M=M,
+        h=tuple(h),
+        nu=nu,
+        filters=(),
+        risk=sympy.S.Zero,
+        weight_args=wargs,
     )
     risk_f = _risk_of_filters(partial, fsyms)
     E_AC = sympy.expand(risk_f.subs({fsyms[j]: A[j] - xi * C[j] for j in range(r)}))
@@ -365,10 +383,27 @@ def derive_sd_risk(r: int = 2, weights: str = "identity") -> SymbolicProblem:
     filters = tuple(f1.subs(b_s2, s2[j]) for j in range(r))
     risk = risk_f.subs(dict(zip(fsyms, filters)))
     return SymbolicProblem(
-        r=r, weights=weights, s2=tuple(s2), theta=tuple(theta), g2=g2, lam=lam, lam_t=lam_t,
-        xi=xi, M=M, h=tuple(h), nu=nu, filters=filters, risk=risk, weight_args=wargs,
-        fsyms=tuple(fsyms), risk_f=risk_f, A=tuple(A), C=tuple(C), quad_AC=quad_AC,
-        A_expr=A_expr, C_expr=C_expr,
+        r=r,
+        weights=weights,
+        s2=tuple(s2),
+        theta=tuple(theta),
+        g2=g2,
+        lam=lam,
+        lam_t=lam_t,
+        xi=xi,
+        M=M,
+        h=tuple(h),
+        nu=nu,
+        filters=filters,
+        risk=risk,
+        weight_args=wargs,
+        fsyms=tuple(fsyms),
+        risk_f=risk_f,
+        A=tuple(A),
+        C=tuple(C),
+        quad_AC=quad_AC,
+        A_expr=A_expr,
+        C_expr=C_expr,
     )
 
 
@@ -377,9 +412,7 @@ def _risk_of_filters(p: SymbolicProblem, fsyms) -> sympy.Expr:
     eps = sympy.symbols(f"eps_1:{p.r + 1}", real=True)
     moments = [p.g2 / p.s2[j] for j in range(p.r)]
     err = [(fsyms[j] - 1) * p.theta[j] + fsyms[j] * eps[j] for j in range(p.r)]
-    loss = sum(
-        (p.M[j, k] * err[j] * err[k] for j in range(p.r) for k in range(p.r)), sympy.S.Zero
-    )
+    loss = sum((p.M[j, k] * err[j] * err[k] for j in range(p.r) for k in range(p.r)), sympy.S.Zero)
     loss += sum((-2 * p.h[j] * err[j] for j in range(p.r)), sympy.S.Zero) + p.nu
     return sympy.expand(_expectation(loss, eps, moments))
 
@@ -397,237 +430,3 @@ def _sub(p: SymbolicProblem, expr, same_lam: bool):
 
 def _extra(p, teacher):
     return (p.lam_t,) if teacher else ()
-
-
-# ---------------------------------------------------------------------------- ξ*
-@_checked_cache
-def derive_optimal_xi(r: int = 2, weights: str = "identity", teacher: bool = False) -> Derivation:
-    r"""``ξ*`` from ``dE/dξ = 0`` for the derived risk.
-
-    Parameters
-    ----------
-    r : int
-        Number of directions.
-    weights : {"identity", "diagonal", "matrix"}
-        See :func:`derive_sd_risk`.
-    teacher : bool
-        If True keep a separate teacher penalty ``λ_t`` (an extra trailing argument of the
-        callable); otherwise ``λ_t = λ``.
-
-    Returns
-    -------
-    Derivation
-        ``expr = ξ*``; call as ``d(spectrum, lam)`` (or ``d(spectrum, lam, lam_t)``).
-
-    Notes
-    -----
-    ``E = c₀ + c₁ξ + c₂ξ²`` with ``c₂ ≥ 0``, so ``dE/dξ = c₁ + 2c₂ξ = 0`` is linear and its
-    root is the minimizer. For ``W = I``, ``λ_t = λ`` it equals
-    ``Σ_j s_j²(γ² − λθ_j²)/(s_j²+λ)³ / (λ Σ_j s_j²(s_j²θ_j² + γ²)/(s_j²+λ)⁴)``.
-
-    Examples
-    --------
-    >>> import sympy
-    >>> d = derive_optimal_xi(1)
-    >>> p = d.problem
-    >>> s2, th = p.s2[0], p.theta[0]
-    >>> sympy.simplify(d.expr - (p.g2 - p.lam*th**2)*(s2 + p.lam)/(p.lam*(s2*th**2 + p.g2)))
-    0
-    """
-    p = derive_sd_risk(r, weights)
-    c0, c1, c2 = p.quad_AC
-    x = sympy.Dummy("x")
-    root = _linear_root(sympy.expand(c1 + 2 * c2 * x), x)  # dE/dξ = 0
-    return _derivation(_sub(p, root, not teacher), p, *_extra(p, teacher))
-
-
-@_checked_cache
-def derive_sd_quadratic(r: int = 2, weights: str = "identity", teacher: bool = False) -> dict:
-    r"""``R``, ``N``, ``D`` of ``E = R − 2ξN + ξ²D`` read off the derived risk.
-
-    Returns
-    -------
-    dict of Derivation
-        Keys ``"R"``, ``"N"``, ``"D"`` (``R = c₀``, ``N = −c₁/2``, ``D = c₂``).
-
-    Examples
-    --------
-    >>> q = derive_sd_quadratic(1)
-    >>> sorted(q)
-    ['D', 'N', 'R']
-    """
-    p = derive_sd_risk(r, weights)
-    c0, c1, c2 = p.quad_AC
-    ex, same = _extra(p, teacher), not teacher
-    return {
-        "R": _derivation(_sub(p, c0, same), p, *ex),
-        "N": _derivation(_sub(p, -c1 / 2, same), p, *ex),
-        "D": _derivation(_sub(p, c2, same), p, *ex),
-    }
-
-
-# ---------------------------------------------------------------------------- threshold, limits
-@_checked_cache
-def derive_noise_threshold(r: int = 2, weights: str = "identity", teacher: bool = False) -> Derivation:
-    r"""The noise variance ``γ₁²(λ)`` at which ``ξ*(γ²) = 1``.
-
-    Notes
-    -----
-    ``ξ* − 1 = −(c₁ + 2c₂)/(2c₂)`` with ``E = c₀ + c₁ξ + c₂ξ²``; ``c₁ + 2c₂`` is affine in
-    ``γ²`` (checked), so the crossing is its (unique) root. For ``W = I``, ``λ_t = λ``:
-    ``γ₁² = λ Σ_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴ / Σ_j s_j⁴/(s_j²+λ)⁴``.
-
-    Examples
-    --------
-    >>> import sympy
-    >>> d = derive_noise_threshold(1)
-    >>> p = d.problem
-    >>> sympy.simplify(d.expr - p.lam*p.theta[0]**2*(2*p.s2[0] + p.lam)/p.s2[0])
-    0
-    """
-    p = derive_sd_risk(r, weights)
-    c0, c1, c2 = p.quad_AC
-    thr = _linear_root(sympy.expand(c1 + 2 * c2), p.g2)
-    return _derivation(_sub(p, thr, not teacher), p, *_extra(p, teacher))
-
-
-@_checked_cache
-def derive_noise_limits(r: int = 2, weights: str = "identity") -> tuple[Derivation, Derivation]:
-    r"""Limits of ``ξ*`` as ``γ² → 0`` and ``γ² → ∞`` (teacher and student share ``λ``).
-
-    Notes
-    -----
-    ``ξ* = −c₁/(2c₂)`` with ``c₁``, ``c₂`` affine in ``γ²`` (checked), so the limits are the
-    ratio of the constant terms and the ratio of the slopes.
-
-    Examples
-    --------
-    >>> import sympy
-    >>> lo, hi = derive_noise_limits(1)
-    >>> p = hi.problem
-    >>> sympy.simplify(hi.expr - (1 + p.s2[0]/p.lam))    # 1 + s²/λ
-    0
-    >>> sympy.simplify(lo.expr + (1 + p.lam/p.s2[0]))    # −(1 + λ/s²): back to least squares
-    0
-    """
-    p = derive_sd_risk(r, weights)
-    c0, c1, c2 = p.quad_AC
-    for c in (c1, c2):
-        if sympy.diff(c, p.g2, 2) != 0:  # pragma: no cover
-            raise ArithmeticError("ξ* coefficients are not affine in the noise")
-    lo = -c1.subs(p.g2, 0) / (2 * c2.subs(p.g2, 0))
-    hi = -sympy.diff(c1, p.g2) / (2 * sympy.diff(c2, p.g2))
-    return _derivation(_sub(p, lo, True), p), _derivation(_sub(p, hi, True), p)
-
-
-# ---------------------------------------------------------------------------- boundaries
-@_checked_cache
-def derive_boundary_optima(r: int = 2, weights: str = "identity") -> dict:
-    r"""Best parameters of the two boundary families of the one-step student.
-
-    Returns
-    -------
-    dict
-        ``"kappa"``: Derivation of ``κ*`` (``λ → 0`` with ``ξλ = κ``; limiting filter
-        ``1 − κ/s_j²``); ``"kappa_risk"``: its risk; ``"mu"``: ``μ*`` (``λ → ∞`` with
-        ``(1 − ξ)/λ = μ``, so ``ξ → −∞``; filter ``μ s_j²``); ``"mu_risk"``: its risk;
-        ``"kappa_filter"``, ``"mu_filter"``: the limiting filter of one direction (in ``s2``).
-        The callables do not depend on ``λ`` (pass any value).
-
-    Notes
-    -----
-    The limiting filters are obtained with ``sympy.limit`` of the derived student filter
-    (teacher and student share ``λ``); their risk is the derived risk polynomial at the limit
-    filter. For diagonal weights
-    ``κ* = γ²Σ w_j s_j⁻⁴ / (Σ w_jθ_j² s_j⁻⁴ + γ²Σ w_j s_j⁻⁶)`` and
-    ``μ* = Σ w_jθ_j² s_j² / Σ w_j s_j²(s_j²θ_j² + γ²)``.
-
-    Examples
-    --------
-    >>> import sympy
-    >>> b = derive_boundary_optima(1)
-    >>> p = b["mu"].problem
-    >>> kappa, s2 = sympy.symbols("kappa s2", real=True)
-    >>> sympy.simplify(b["kappa_filter"].subs(sympy.Symbol("s2", positive=True), s2) - (1 - kappa/s2))
-    0
-    >>> sympy.simplify(b["mu"].expr - p.theta[0]**2/(p.s2[0]*p.theta[0]**2 + p.g2))
-    0
-    """
-    p = derive_sd_risk(r, weights)
-    base = derive_student_filter()
-    b_s2, lam, lam_t, xi = base["symbols"]
-    f1 = base["filter"].subs(lam_t, lam)
-    kappa, mu = sympy.symbols("kappa mu", real=True)
-    out = {}
-    for name, param, sub, point in (
-        ("kappa", kappa, {xi: kappa / lam}, 0),
-        ("mu", mu, {xi: 1 - mu * lam}, sympy.oo),
-    ):
-        lim1 = sympy.factor(sympy.limit(f1.subs(sub), lam, point))
-        E = sympy.expand(p.risk_f.subs({p.fsyms[j]: lim1.subs(b_s2, p.s2[j]) for j in range(p.r)}))
-        best = _linear_root(sympy.diff(E, param), param)
-        out[name] = _derivation(best, p)
-        out[name + "_risk"] = _derivation(E.subs(param, best), p)
-        out[name + "_filter"] = lim1
-    return out
-
-
-# ---------------------------------------------------------------------------- gain identity
-@_checked_cache
-def derive_gain_identity(r: int = 2, weights: str = "identity") -> dict:
-    r"""The gain ``R − min_ξ E`` and the identities ``N = −(λ/2)R'`` and ``gain = λ²R'²/(4D)``.
-
-    Returns
-    -------
-    dict
-        ``"gain"``: Derivation of ``E(0) − E(ξ*)``; ``"gain_formula"``: Derivation of
-        ``λ²R'(λ)²/(4D)`` with ``R'`` the λ-derivative of the derived ``R``;
-        ``"sign_residual"``: ``N + (λ/2)R'`` and ``"gain_residual"``:
-        ``4D·gain − λ²R'²``, both exactly expanded (0 when the identities hold).
-
-    Notes
-    -----
-    With ``λ_t = λ``, ``A_j = a_j`` and ``C_j = a_j(1 − a_j)`` (checked on the derived
-    filter), and ``da_j/dλ = −a_j(1 − a_j)/λ`` (checked). The coefficients ``c₀, c₁, c₂`` are
-    polynomials in ``a``, so ``R' = Σ_j ∂c₀/∂a_j · da_j/dλ`` and both residuals are
-    polynomials that expand to 0 exactly. ``gain = c₁²/(4c₂)`` is the vertex identity of a
-    quadratic (checked on generic coefficients).
-
-    Examples
-    --------
-    >>> g = derive_gain_identity(1)
-    >>> g["sign_residual"], g["gain_residual"]
-    (0, 0)
-    """
-    p = derive_sd_risk(r, weights)
-    base = derive_student_filter()
-    b_s2, lam, lam_t, xi = base["symbols"]
-    A1 = base["filter"].subs(xi, 0)
-    C1 = (-sympy.diff(base["filter"], xi)).subs(lam_t, lam)
-    if sympy.simplify(C1 - A1 * (1 - A1)) != 0:  # pragma: no cover
-        raise ArithmeticError("C ≠ a(1 − a) for a shared λ")
-    if sympy.simplify(sympy.diff(A1, lam) + A1 * (1 - A1) / lam) != 0:  # pragma: no cover
-        raise ArithmeticError("da/dλ ≠ −a(1 − a)/λ")
-    a = sympy.symbols(f"a_1:{p.r + 1}", real=True)
-    rep = {}
-    for j in range(p.r):
-        rep[p.A[j]], rep[p.C[j]] = a[j], a[j] * (1 - a[j])
-    c0, c1, c2 = (sympy.expand(c.subs(rep)) for c in p.quad_AC)
-    Rp = sum((sympy.diff(c0, a[j]) * (-a[j] * (1 - a[j]) / lam) for j in range(p.r)), sympy.S.Zero)
-    sign_res = sympy.expand(-c1 / 2 + lam / 2 * Rp)
-    C0, Cl, Cq, X = sympy.symbols("C0 C1 C2 X", real=True)
-    Eg = C0 + Cl * X + Cq * X**2
-    vertex = sympy.simplify(C0 - Eg.subs(X, _linear_root(sympy.diff(Eg, X), X)) - Cl**2 / (4 * Cq))
-    if vertex != 0:  # pragma: no cover
-        raise ArithmeticError("quadratic vertex identity failed")
-    gain_res = sympy.expand(c1**2 - lam**2 * Rp**2)  # = 4c₂·gain − λ²R'²
-    cs0, cs1, cs2 = (_sub(p, c, True) for c in p.quad_AC)
-    x_star = -cs1 / (2 * cs2)
-    gain = cs0 - (cs0 + cs1 * x_star + cs2 * x_star**2)
-    formula = lam**2 * sympy.diff(cs0, lam) ** 2 / (4 * cs2)
-    return {
-        "gain": _derivation(gain, p),
-        "gain_formula": _derivation(formula, p),
-        "sign_residual": sign_res,
-        "gain_residual": gain_res,
-    }
