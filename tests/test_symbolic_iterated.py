@@ -15,7 +15,7 @@ from sdtheory import (
     schedule_quadratic,
     xis_to_poly,
 )
-from sdtheory.iterated._symbolic import (
+from sdtheory.iterated.symbolic import (
     collapse_multiplier_symbolic,
     ground_truth_recursion_symbolic,
     multistep_poly_symbolic,
@@ -35,11 +35,14 @@ def test_xibar_closed_form_and_numeric_map(k):
     vals = [sp.Rational(int(v), 7) for v in rng.integers(-20, 30, k)]
     subs = dict(zip(d["xis"], vals))
     sym = np.array([float(x.subs(subs)) for x in d["xibar"]])
-    np.testing.assert_allclose(xis_to_poly(np.array(vals, dtype=float)), sym, rtol=RTOL_SYMPY,
-                               atol=1e-14)
+    np.testing.assert_allclose(
+        xis_to_poly(np.array(vals, dtype=float)), sym, rtol=RTOL_SYMPY, atol=1e-14
+    )
     mu = sp.Rational(3, 5)  # a = 3/5 ⇔ s² = 3, λ = 2
     q = float(d["filter"].subs(subs).subs(d["mu"], mu))
-    assert multistep_filter(3.0, 2.0, np.array(vals, dtype=float)) == pytest.approx(q, rel=RTOL_SYMPY)
+    assert multistep_filter(3.0, lam=2.0, xis=np.array(vals, dtype=float)) == pytest.approx(
+        q, rel=RTOL_SYMPY
+    )
 
 
 @pytest.mark.parametrize("r,k", [(2, 1), (3, 2), (2, 3)])
@@ -64,41 +67,58 @@ def test_risk_is_quadratic_in_xibar_and_matches_schedule_quadratic(r, k):
     qs = np.array(d["q"].subs(subs), dtype=float).ravel()
     cs = float(d["c"].subs(subs))
     spec = Spectrum(eigvals=ev, signal_energy=th2, noise=g2, weights=w)
-    Q, q, c = schedule_quadratic(spec, lam, k)
+    Q, q, c = schedule_quadratic(spec, lam=lam, steps=k)
     np.testing.assert_allclose(Q, Qs, rtol=RTOL_SYMPY)
     np.testing.assert_allclose(q, qs, rtol=RTOL_SYMPY, atol=1e-14)
     assert c == pytest.approx(cs, rel=RTOL_SYMPY)
-    assert np.allclose(a, ridge_filter(ev, lam))
+    assert np.allclose(a, ridge_filter(ev, lam=lam))
 
 
 def test_ground_truth_closed_form_equals_rsolve_and_numeric():
     g = ground_truth_recursion_symbolic()
-    for tau in range(1, 9):
-        diff = (g["closed"] - g["note_form"]).subs(g["tau"], tau)
+    for t in range(8):
+        diff = (g["closed"] - g["closed_form"]).subs(g["t"], t)
         assert sp.simplify(diff) == 0
     assert sp.simplify(g["limit"] - g["ridge_lam_over_alpha"]) == 0
-    for a_val, al_val, tau in ((sp.Rational(2, 3), sp.Rational(1, 4), 5), (sp.Rational(1, 5), sp.Rational(9, 10), 3)):
+    for a_val, al_val, t in (
+        (sp.Rational(2, 3), sp.Rational(1, 4), 4),
+        (sp.Rational(1, 5), sp.Rational(9, 10), 2),
+    ):
         # a = d/(d + λ) with λ = 1 ⇒ d = a/(1 − a)
         d_val = a_val / (1 - a_val)
-        sym = float(g["closed"].subs({g["a"]: a_val, g["alpha"]: al_val, g["tau"]: tau}))
-        num = ground_truth_weighted_filter(float(d_val), 1.0, float(al_val), tau)
+        sym = float(g["closed"].subs({g["a"]: a_val, g["alpha"]: al_val, g["t"]: t}))
+        num = ground_truth_weighted_filter(float(d_val), lam=1.0, alpha=float(al_val), steps=t)
         assert float(num) == pytest.approx(sym, rel=RTOL_SYMPY)
 
 
 def test_optimal_alpha_symbolic_matches_numeric():
     d = optimal_alpha_symbolic(2)
-    ev, th2, w, g2, lam = np.array([3.0, 0.5]), np.array([1.0, 0.25]), np.array([1.0, 2.0]), 0.8, 0.7
+    ev, th2, w, g2, lam = (
+        np.array([3.0, 0.5]),
+        np.array([1.0, 0.25]),
+        np.array([1.0, 2.0]),
+        0.8,
+        0.7,
+    )
     b = np.array([0.4, -0.3])
     a = ev / (ev + lam)
     subs = {d["g2"]: sp.nsimplify(g2)}
     for j in range(2):
-        subs.update({d["a"][j]: sp.nsimplify(ev[j]) / (sp.nsimplify(ev[j]) + sp.nsimplify(lam)),
-                     d["b"][j]: sp.nsimplify(b[j]), d["w"][j]: sp.nsimplify(w[j]),
-                     d["theta2"][j]: sp.nsimplify(th2[j]), d["s2"][j]: sp.nsimplify(ev[j])})
+        subs.update(
+            {
+                d["a"][j]: sp.nsimplify(ev[j]) / (sp.nsimplify(ev[j]) + sp.nsimplify(lam)),
+                d["b"][j]: sp.nsimplify(b[j]),
+                d["w"][j]: sp.nsimplify(w[j]),
+                d["theta2"][j]: sp.nsimplify(th2[j]),
+                d["s2"][j]: sp.nsimplify(ev[j]),
+            }
+        )
     sym = float(d["alpha_star"].subs(subs))
     spec = Spectrum(eigvals=ev, signal_energy=th2, noise=g2, weights=w)
-    assert optimal_alpha_expected(spec, lam, b) == pytest.approx(sym, rel=RTOL_SYMPY)
-    assert np.allclose(a, ridge_filter(ev, lam))
+    assert optimal_alpha_expected(spec, lam=lam, prev_filter=b) == pytest.approx(
+        sym, rel=RTOL_SYMPY
+    )
+    assert np.allclose(a, ridge_filter(ev, lam=lam))
 
 
 def test_collapse_multiplier_one_direction():

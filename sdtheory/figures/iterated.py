@@ -1,8 +1,10 @@
-"""Figures for iterated / multi-step self-distillation (theory note 02).
+"""Figures for iterated / multi-step self-distillation (theory page :doc:`/theory/iterated`).
 
 The toy problem of Mobahi et al. (2020) and Borup & Andersen (2021): 11 equispaced points on
 ``[0, 1]``, ``y = sin(2πx) + N(0, 0.5²)`` (fixed seed), RBF kernel ``exp(−80(x − x')²)``,
-``λ = 0.2``; test loss is the mean squared error against ``sin(2πx)`` on a fine grid.
+``λ = 0.2``; test loss is the mean squared error against ``sin(2πx)`` on a fine grid. Steps are
+counted after the teacher (step 0); ``α`` is Borup & Andersen's weight on the labels, i.e. the
+weight ``ξ = 1 − α`` on the teacher.
 """
 
 from __future__ import annotations
@@ -39,7 +41,11 @@ def _plt():
     return plt
 
 
-@figure("iterated-toy-fits", "toy RBF problem: fitted curves per SD step for α = 0 and α > 0, with the τ = ∞ limit")
+@figure(
+    "iterated-toy-fits",
+    "toy RBF problem: fitted curves per SD step for α = 0 and α > 0, with the limit of "
+    "infinitely many steps",
+)
 def toy_fits(quick: bool) -> FigureOutput:
     from .. import kernel_self_distill
 
@@ -49,16 +55,29 @@ def toy_fits(quick: bool) -> FigureOutput:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     rows = []
     for ax, alpha in zip(axes, (0.0, 0.25)):
-        fit = kernel_self_distill(K, y, TOY_LAM, alpha=alpha, steps=steps)
+        fit = kernel_self_distill(K, y, lam=TOY_LAM, xi=1 - alpha, steps=steps - 1)
         pred = fit.predict(Kg)
         lim = fit.predict_limit(Kg)
         ax.plot(xg, fg, "k--", lw=1, label="sin(2πx)")
         ax.plot(x, y, "ko", ms=4, label="data")
         cmap = plt.get_cmap("viridis")
         for t in range(steps):
-            ax.plot(xg, pred[t], color=cmap(t / (steps - 1)), lw=1.4, label=f"step {t + 1}")
-            rows += [{"alpha": alpha, "step": t + 1, "x": a, "f": b} for a, b in zip(xg, pred[t])]
-        ax.plot(xg, lim, color="crimson", lw=2, ls=":", label="τ = ∞" + (" (f ≡ 0)" if alpha == 0 else f" (KRR, λ/α = {TOY_LAM / alpha:g})"))
+            ax.plot(
+                xg,
+                pred[t],
+                color=cmap(t / (steps - 1)),
+                lw=1.4,
+                label="teacher (step 0)" if t == 0 else f"step {t}",
+            )
+            rows += [{"alpha": alpha, "step": t, "x": a, "f": b} for a, b in zip(xg, pred[t])]
+        ax.plot(
+            xg,
+            lim,
+            color="crimson",
+            lw=2,
+            ls=":",
+            label="t = ∞" + (" (f ≡ 0)" if alpha == 0 else f" (KRR, λ/α = {TOY_LAM / alpha:g})"),
+        )
         rows += [{"alpha": alpha, "step": np.inf, "x": a, "f": b} for a, b in zip(xg, lim)]
         ax.set_title(f"α = {alpha:g} (weight on labels)")
         ax.set_xlabel("x")
@@ -69,7 +88,10 @@ def toy_fits(quick: bool) -> FigureOutput:
     return FigureOutput(fig, pd.DataFrame(rows))
 
 
-@figure("iterated-toy-filters", "toy RBF problem: eigenbasis filter b_k per SD step (bars), α = 0 and α > 0")
+@figure(
+    "iterated-toy-filters",
+    "toy RBF problem: eigenbasis filter b_k per SD step (bars), α = 0 and α > 0",
+)
 def toy_filters(quick: bool) -> FigureOutput:
     from .. import ground_truth_weighted_filter, kernel_eigen
 
@@ -81,14 +103,20 @@ def toy_filters(quick: bool) -> FigureOutput:
     rows = []
     width = 0.8 / (steps + 1)
     for ax, alpha in zip(axes, (0.0, 0.25)):
-        for t in list(range(1, steps + 1)) + [np.inf]:
-            b = ground_truth_weighted_filter(d[:nshow], TOY_LAM, alpha, t)
-            pos = (t - 1) if t != np.inf else steps
-            ax.bar(np.arange(nshow) + pos * width, b, width,
-                   label=f"step {t}" if t != np.inf else "τ = ∞",
-                   color=plt.get_cmap("viridis")(pos / steps) if t != np.inf else "crimson")
-            rows += [{"alpha": alpha, "step": t, "k": k + 1, "eigval": d[k], "b": b[k]}
-                     for k in range(nshow)]
+        for t in list(range(steps)) + [np.inf]:
+            b = ground_truth_weighted_filter(d[:nshow], lam=TOY_LAM, alpha=alpha, steps=t)
+            pos = t if t != np.inf else steps
+            ax.bar(
+                np.arange(nshow) + pos * width,
+                b,
+                width,
+                label=(f"step {t}" if t else "teacher") if t != np.inf else "t = ∞",
+                color=plt.get_cmap("viridis")(pos / steps) if t != np.inf else "crimson",
+            )
+            rows += [
+                {"alpha": alpha, "step": t, "k": k + 1, "eigval": d[k], "b": b[k]}
+                for k in range(nshow)
+            ]
         ax.set_xticks(np.arange(nshow) + 0.4 - width / 2)
         ax.set_xticklabels([f"{k + 1}" for k in range(nshow)])
         ax.set_xlabel("eigen-direction k (descending d_k)")
@@ -100,7 +128,10 @@ def toy_filters(quick: bool) -> FigureOutput:
     return FigureOutput(fig, pd.DataFrame(rows))
 
 
-@figure("iterated-toy-ratios", "toy RBF problem: ratios b_k/b_{k+1} per SD step (sparsification), α = 0 and α > 0")
+@figure(
+    "iterated-toy-ratios",
+    "toy RBF problem: ratios b_k/b_{k+1} per SD step (sparsification), α = 0 and α > 0",
+)
 def toy_ratios(quick: bool) -> FigureOutput:
     from .. import ground_truth_weighted_filter, kernel_eigen
 
@@ -112,22 +143,33 @@ def toy_ratios(quick: bool) -> FigureOutput:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=False)
     rows = []
     for ax, alpha in zip(axes, (0.0, 0.25)):
-        B = np.array([ground_truth_weighted_filter(d[: nshow + 1], TOY_LAM, alpha, t)
-                      for t in range(1, steps + 1)])
+        B = np.array(
+            [
+                ground_truth_weighted_filter(d[: nshow + 1], lam=TOY_LAM, alpha=alpha, steps=t)
+                for t in range(steps)
+            ]
+        )
         R = B[:, :-1] / B[:, 1:]
         for k in range(nshow):
-            ax.plot(np.arange(1, steps + 1), R[:, k], "o-", ms=3, label=f"b_{k + 1}/b_{k + 2}")
-            rows += [{"alpha": alpha, "step": t + 1, "k": k + 1, "ratio": R[t, k]} for t in range(steps)]
+            ax.plot(np.arange(steps), R[:, k], "o-", ms=3, label=f"b_{k + 1}/b_{k + 2}")
+            rows += [
+                {"alpha": alpha, "step": t, "k": k + 1, "ratio": R[t, k]} for t in range(steps)
+            ]
         ax.set_yscale("log")
-        ax.set_xlabel("step τ")
-        ax.set_title(f"α = {alpha:g}" + (" (monotone)" if alpha == 0 else " (may overshoot, then settle)"))
+        ax.set_xlabel("step t (0 = teacher)")
+        ax.set_title(
+            f"α = {alpha:g}" + (" (monotone)" if alpha == 0 else " (may overshoot, then settle)")
+        )
     axes[0].set_ylabel("b_k / b_{k+1}")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
     return FigureOutput(fig, pd.DataFrame(rows))
 
 
-@figure("iterated-toy-test-loss", "toy RBF problem: test MSE vs sin(2πx) per SD step for several α (and the oracle per-step α)")
+@figure(
+    "iterated-toy-test-loss",
+    "toy RBF problem: test MSE vs sin(2πx) per SD step for several α (and the oracle per-step α)",
+)
 def toy_test_loss(quick: bool) -> FigureOutput:
     from .. import kernel_self_distill, oracle_alpha_path
 
@@ -137,17 +179,24 @@ def toy_test_loss(quick: bool) -> FigureOutput:
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     rows = []
     for alpha in (0.0, 0.1, 0.25, 0.5, 1.0):
-        fit = kernel_self_distill(K, y, TOY_LAM, alpha=alpha, steps=steps)
+        fit = kernel_self_distill(K, y, lam=TOY_LAM, xi=1 - alpha, steps=steps - 1)
         loss = ((fit.predict(Kg) - fg[None, :]) ** 2).mean(1)
-        ax.plot(np.arange(1, steps + 1), loss, "o-", ms=3, label=f"α = {alpha:g}")
-        rows += [{"alpha": alpha, "step": t + 1, "test_mse": v} for t, v in enumerate(loss)]
-    path = oracle_alpha_path(K, y, ys, TOY_LAM, steps)
-    fit = kernel_self_distill(K, y, TOY_LAM, alpha=path.alphas, steps=steps)
+        ax.plot(np.arange(steps), loss, "o-", ms=3, label=f"α = {alpha:g}")
+        rows += [{"alpha": alpha, "step": t, "test_mse": v} for t, v in enumerate(loss)]
+    path = oracle_alpha_path(K, y, ys, lam=TOY_LAM, steps=steps - 1)
+    fit = kernel_self_distill(K, y, lam=TOY_LAM, xis=1 - path.alphas)
     loss = ((fit.predict(Kg) - fg[None, :]) ** 2).mean(1)
-    ax.plot(np.arange(1, steps + 1), loss, "k^--", ms=4, label="oracle α per step (in-sample)")
-    rows += [{"alpha": "oracle", "step": t + 1, "test_mse": v,
-              "alpha_used": (path.alphas[t - 1] if t else np.nan)} for t, v in enumerate(loss)]
-    ax.set_xlabel("step τ")
+    ax.plot(np.arange(steps), loss, "k^--", ms=4, label="oracle α per step (in-sample)")
+    rows += [
+        {
+            "alpha": "oracle",
+            "step": t,
+            "test_mse": v,
+            "alpha_used": (path.alphas[t - 1] if t else np.nan),
+        }
+        for t, v in enumerate(loss)
+    ]
+    ax.set_xlabel("step t (0 = teacher)")
     ax.set_ylabel("test MSE against sin(2πx)")
     ax.set_title(f"Toy problem, λ = {TOY_LAM:g}: α = 0 dips, then rises")
     ax.legend(fontsize=7)
@@ -155,14 +204,18 @@ def toy_test_loss(quick: bool) -> FigureOutput:
     return FigureOutput(fig, pd.DataFrame(rows))
 
 
-@figure("iterated-collapse", "constrained SD rounds (fixed ε, no labels): multipliers c_t and norms ‖y_t‖ to collapse, with bounds")
+@figure(
+    "iterated-collapse",
+    "constrained SD rounds (fixed ε, no labels): multipliers c_t and norms ‖y_t‖ to collapse, "
+    "with bounds",
+)
 def collapse(quick: bool) -> FigureOutput:
     from .. import constrained_rounds
 
     plt = _plt()
     x, y, ys, K, *_ = toy_problem()
     eps = 0.04
-    res = constrained_rounds(K, y, eps)
+    res = constrained_rounds(K, y, eps=eps)
     T = res.collapse_round
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     t = np.arange(T)
@@ -175,19 +228,32 @@ def collapse(quick: bool) -> FigureOutput:
     axes[1].plot(np.arange(T + 1), res.norms, "o-", label="‖y_t‖")
     axes[1].axhline(np.sqrt(len(y) * eps), color="crimson", ls="--", label="√(Nε): collapse below")
     b = res.bounds
-    axes[1].set_title(f"collapse at round {T}; bounds {b['lower']} ≤ T ≤ {b['upper']} "
-                      f"(κ = {res.kappa:.3g})", fontsize=9)
+    axes[1].set_title(
+        f"collapse at round {T}; bounds {b['lower']} ≤ T ≤ {b['upper']} (κ = {res.kappa:.3g})",
+        fontsize=9,
+    )
     axes[1].set_xlabel("round t")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    df = pd.DataFrame({"round": np.arange(T + 1), "norm": res.norms, "ratio": res.ratios,
-                       "multiplier": np.append(res.multipliers, np.nan),
-                       "c_lower": np.append(lo, np.nan), "c_upper": np.append(hi, np.nan)})
+    df = pd.DataFrame(
+        {
+            "round": np.arange(T + 1),
+            "norm": res.norms,
+            "ratio": res.ratios,
+            "multiplier": np.append(res.multipliers, np.nan),
+            "c_lower": np.append(lo, np.nan),
+            "c_upper": np.append(hi, np.nan),
+        }
+    )
     extra = {"bounds": pd.DataFrame([{**b, "collapse_round": T, "kappa": res.kappa, "eps": eps}])}
     return FigureOutput(fig, df, extra)
 
 
-@figure("iterated-multistep-gain", "best ridge / best multi-step SD risk vs number of directions r (singular values 1..r, θ* on the top one)")
+@figure(
+    "iterated-multistep-gain",
+    "best ridge / best multi-step SD risk vs number of directions r (singular values 1..r, "
+    "θ* on the top one)",
+)
 def multistep_gain(quick: bool) -> FigureOutput:
     from .. import (
         ScheduleConditioningWarning,
@@ -210,11 +276,21 @@ def multistep_gain(quick: bool) -> FigureOutput:
         one = optimal_sd(sp).risk
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ScheduleConditioningWarning)
-            best = optimal_multistep(sp, r, per_decade=4 if quick else 8)
-        rows.append({"r": r, "ridge": ridge, "one_step": one, "r_step": best.risk,
-                     "oracle": oracle_risk(sp), "lam": best.lam,
-                     "max_abs_xi": best.schedule.max_abs_xi, "cond": best.schedule.cond,
-                     "gain_r_step": ridge / best.risk, "gain_one_step": ridge / one})
+            best = optimal_multistep(sp, steps=r, per_decade=4 if quick else 8)
+        rows.append(
+            {
+                "r": r,
+                "ridge": ridge,
+                "one_step": one,
+                "r_step": best.risk,
+                "oracle": oracle_risk(sp),
+                "lam": best.lam,
+                "max_abs_xi": best.schedule.max_abs_xi,
+                "cond": best.schedule.cond,
+                "gain_r_step": ridge / best.risk,
+                "gain_one_step": ridge / one,
+            }
+        )
     df = pd.DataFrame(rows)
     fig, ax = plt.subplots(figsize=(6.2, 4))
     ax.plot(df.r, df.gain_r_step, "o-", label="k = r steps (reaches the oracle)")

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validate import check_choice, check_finite, check_int, check_matrix, check_scalar
 from ..ridge._spectrum import Spectrum
-from .._validate import check_choice, check_finite, check_matrix, check_nonneg, check_positive
 
 __all__ = [
     "linear_kernel",
@@ -34,7 +34,9 @@ def _inputs(X, name: str) -> np.ndarray:
     if X.ndim == 1:
         X = X[:, None]
     if X.ndim != 2 or 0 in X.shape:
-        raise ValueError(f"{name} must be 1-D (n,) or 2-D (n, p) and non-empty, got shape {X.shape}")
+        raise ValueError(
+            f"{name} must be 1-D (n,) or 2-D (n, p) and non-empty, got shape {X.shape}"
+        )
     return X
 
 
@@ -50,6 +52,8 @@ def _pair(X, Z):
 
 def linear_kernel(X, Z=None) -> np.ndarray:
     r"""Linear kernel ``k(x, x') = xᵀx'``: the Gram matrix ``XZᵀ``.
+
+    See the theory page :doc:`/theory/iterated`.
 
     Parameters
     ----------
@@ -83,6 +87,8 @@ def linear_kernel(X, Z=None) -> np.ndarray:
 def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     r"""Gaussian (RBF) kernel ``k(x, x') = exp(−γ‖x − x'‖²)``.
 
+    See the theory page :doc:`/theory/iterated`.
+
     Parameters
     ----------
     X : array_like, shape (n,) or (n, p)
@@ -106,13 +112,15 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     ((2, 2), 1.0)
     """
     X, Z = _pair(X, Z)
-    g = float(check_positive(gamma, "gamma"))
+    g = check_scalar(gamma, "gamma", low=0.0, low_open=True)
     sq = (X**2).sum(1)[:, None] + (Z**2).sum(1)[None, :] - 2.0 * X @ Z.T
     return np.exp(-g * np.maximum(sq, 0.0))
 
 
 def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: float = 1.0):
     r"""Polynomial kernel ``k(x, x') = (γ xᵀx' + c₀)^p``.
+
+    See the theory page :doc:`/theory/iterated`.
 
     Parameters
     ----------
@@ -134,12 +142,10 @@ def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: 
     array([[ 4.,  9.],
            [ 9., 25.]])
     """
-    from .._validate import check_int
-
     X, Z = _pair(X, Z)
     p = check_int(degree, "degree", minimum=1)
-    g = float(check_positive(gamma, "gamma"))
-    c0 = float(check_nonneg(coef0, "coef0"))
+    g = check_scalar(gamma, "gamma", low=0.0, low_open=True)
+    c0 = check_scalar(coef0, "coef0", low=0.0)
     return (g * (X @ Z.T) + c0) ** p
 
 
@@ -148,6 +154,8 @@ _KERNELS = {"linear": linear_kernel, "rbf": rbf_kernel, "polynomial": polynomial
 
 def kernel_matrix(kernel, X, Z=None, **params) -> np.ndarray:
     r"""Gram matrix of a named kernel (``"linear"``, ``"rbf"``, ``"polynomial"``) or a callable.
+
+    See the theory page :doc:`/theory/iterated`.
 
     Parameters
     ----------
@@ -183,6 +191,8 @@ def kernel_matrix(kernel, X, Z=None, **params) -> np.ndarray:
 def check_gram(K, name: str = "K", *, rtol: float = 1e-10) -> np.ndarray:
     r"""Validate a training Gram matrix: finite, square, symmetric and positive semi-definite.
 
+    See the theory page :doc:`/theory/iterated`.
+
     Parameters
     ----------
     K : array_like, shape (N, N)
@@ -215,14 +225,17 @@ def check_gram(K, name: str = "K", *, rtol: float = 1e-10) -> np.ndarray:
     ...
     ValueError: K must be positive semi-definite (smallest eigenvalue -1)
     """
+    if not isinstance(name, str):
+        raise TypeError(
+            f"name must be a string (the argument name for messages), got {type(name).__name__}"
+        )
+    rtol = check_scalar(rtol, "rtol", low=0.0)
     K = check_matrix(K, name)
     if K.shape[0] != K.shape[1]:
         raise ValueError(f"{name} must be a square Gram matrix, got shape {K.shape}")
     scale = max(1.0, float(np.abs(K).max()))
     if not np.allclose(K, K.T, rtol=0, atol=1e-10 * scale):
-        raise ValueError(
-            f"{name} must be symmetric (max |K − Kᵀ| = {np.abs(K - K.T).max():.3g})"
-        )
+        raise ValueError(f"{name} must be symmetric (max |K − Kᵀ| = {np.abs(K - K.T).max():.3g})")
     sym = 0.5 * (K + K.T)
     lo = float(np.linalg.eigvalsh(sym).min())
     if lo < -rtol * scale * K.shape[0]:
@@ -233,6 +246,8 @@ def check_gram(K, name: str = "K", *, rtol: float = 1e-10) -> np.ndarray:
 @dataclass(frozen=True, eq=False)
 class KernelEigen:
     """Eigendecomposition ``K = V diag(d) Vᵀ`` of a training Gram matrix (descending ``d``).
+
+    See the theory page :doc:`/theory/iterated`.
 
     Attributes
     ----------
@@ -262,6 +277,8 @@ class KernelEigen:
 def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelEigen:
     r"""Eigendecomposition of a training Gram matrix, eigenvalues descending.
 
+    See the theory page :doc:`/theory/iterated`.
+
     Parameters
     ----------
     K : array_like, shape (N, N)
@@ -280,6 +297,10 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     >>> e.eigvals, e.rank
     (array([2., 1.]), 2)
     """
+    if not isinstance(check, (bool, np.bool_)):
+        raise TypeError(f"check must be True or False, got {type(check).__name__}")
+    if rtol is not None:
+        rtol = check_scalar(rtol, "rtol", low=0.0)
     if check:
         K = check_matrix(K, "K")
         if K.shape[0] != K.shape[1]:
@@ -296,9 +317,7 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     d, V = d[::-1].copy(), V[:, ::-1].copy()
     d = np.maximum(d, 0.0)
     n = d.shape[0]
-    tol = (n * np.finfo(float).eps if rtol is None else float(check_nonneg(rtol, "rtol"))) * max(
-        d[0], 0.0
-    )
+    tol = (n * np.finfo(float).eps if rtol is None else rtol) * max(d[0], 0.0)
     rank = int((d > tol).sum()) if d[0] > 0 else 0
     d[rank:] = 0.0
     for a in (d, V):
@@ -306,8 +325,10 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     return KernelEigen(eigvals=d, eigvecs=V, rank=rank)
 
 
-def kernel_spectrum(K, y_star, noise, *, rtol: float | None = None) -> Spectrum:
+def kernel_spectrum(K, y_star, *, noise, rtol: float | None = None) -> Spectrum:
     r"""The :class:`Spectrum` of in-sample prediction risk for kernel ridge regression.
+
+    See the theory page :doc:`/theory/iterated`.
 
     Parameters
     ----------
@@ -326,7 +347,7 @@ def kernel_spectrum(K, y_star, noise, *, rtol: float | None = None) -> Spectrum:
         ``eigvals = d_k`` (the non-zero eigenvalues of ``K``), ``signal = z*_k/√d_k`` with
         ``z* = Vᵀy*``, ``noise = σ²``, ``weights = d_k/N``, ``null_risk = Σ_{d_k=0} z*_k²/N``,
         ``basis = V`` (the kept eigenvectors). Any spectral filter ``b`` then has
-        ``filter_risk(sp, b) = E(1/N)‖V diag(b) Vᵀy − y*‖²``; directions with ``d_k = 0`` are
+        ``filter_risk(sp, f=b) = E(1/N)‖V diag(b) Vᵀy − y*‖²``; directions with ``d_k = 0`` are
         never fitted and their signal is the ``null_risk``.
 
     Notes
@@ -351,22 +372,8 @@ def kernel_spectrum(K, y_star, noise, *, rtol: float | None = None) -> Spectrum:
     >>> sp.rank, round(sp.null_risk, 6)    # the third point is in the null space of K
     (2, 0.333333)
     """
-    eig = kernel_eigen(K, rtol=rtol)
-    n = eig.n
-    ys = check_finite(y_star, "y_star")
-    if ys.ndim != 1 or ys.shape[0] != n:
-        raise ValueError(f"y_star must have shape ({n},) to match K, got {ys.shape}")
-    s2 = float(check_nonneg(noise, "noise"))
-    if eig.rank == 0:
-        raise ValueError("K is zero (rank 0): kernel ridge fits nothing")
-    z = eig.eigvecs.T @ ys
-    r = eig.rank
-    d = eig.eigvals[:r]
-    return Spectrum(
-        eigvals=d,
-        signal=z[:r] / np.sqrt(d),
-        noise=s2,
-        weights=d / n,
-        null_risk=float((z[r:] ** 2).sum() / n),
-        basis=eig.eigvecs[:, :r],
-    )
+    from ..problem import KernelProblem
+
+    if rtol is not None:
+        rtol = check_scalar(rtol, "rtol", low=0.0)
+    return Spectrum.from_problem(KernelProblem(K, y_star, noise), rtol=rtol)
