@@ -7,7 +7,7 @@ Methods (each picks a (λ, ξ) on the same data):
 
 * ``one_shot`` — :func:`sdtheory.one_shot_xi` (corrected estimator): one eigendecomposition,
   ξ̂(λ) and R̂*_sd(λ) for the whole λ grid in closed form; pick argmin_λ R̂*_sd.
-* ``one_shot_gcv`` — the theory note's plain-GCV version (biased; for comparison).
+* ``one_shot_gcv`` — the plain-GCV version of the derivation (biased; for comparison).
 * ``cv_closed_form`` — :func:`sdtheory.cv_xi`: 5-fold CV, one eigendecomposition per fold, the
   held-out error of every ξ in closed form.
 * baseline ``cv_grid_refits`` — 5-fold CV the way a user would run it: for every fold, λ and ξ,
@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def _problem(kind, p, seed):
@@ -78,11 +78,13 @@ def run(quick: bool = False) -> list[dict]:
     xi = np.linspace(-4, 8, 25 if quick else 49)
     rows = []
     for kind in ("isotropic", "two-level"):
-        res = {m: {"t": [], "excess": [], "xi_err": []} for m in
-               ("one_shot", "one_shot_gcv", "cv_closed_form", "cv_grid_refits")}
+        res = {
+            m: {"t": [], "excess": [], "xi_err": []}
+            for m in ("one_shot", "one_shot_gcv", "cv_closed_form", "cv_grid_refits")
+        }
         for rep in range(reps):
             X, y, s, beta = _problem(kind, p, rep)
-            truth = sdt.finite_sample_sd(X, y, beta, lam, 1.0, s)
+            truth = sdt.finite_sample_sd(X, y, beta, lam=X.shape[0] * lam, noise=1.0, test_cov=s)
             R, N, D = truth.R.to_numpy(), (truth.R - truth.C).to_numpy(), truth.D.to_numpy()
 
             def risk(lm, x):
@@ -92,31 +94,49 @@ def run(quick: bool = False) -> list[dict]:
             oracle = min(risk(lm, x) for lm in lam for x in xi)  # best on the (λ, ξ) grid
 
             def pick_one_shot(method):
-                df = sdt.one_shot_xi(X, y, lam, uncertainty="none", method=method)
+                df = sdt.one_shot_xi(X, y, lam=X.shape[0] * lam, uncertainty="none", method=method)
                 i = int(np.argmin(df.R_sd_hat))
                 return lam[i], float(df.xi_hat.iloc[i]), df.xi_hat.to_numpy()
 
             def pick_cv():
-                df = sdt.cv_xi(X, y, lam, folds=5, seed=rep)
+                df = sdt.cv_xi(X, y, lam=X.shape[0] * lam, folds=5, seed=rep)
                 b = df.attrs["best"]
-                return b["lam"], b["xi"], df.xi_cv.to_numpy()
+                return b["lam"] / X.shape[0], b["xi"], df.xi_cv.to_numpy()
 
-            for m, fn in (("one_shot", lambda: pick_one_shot("corrected")),
-                          ("one_shot_gcv", lambda: pick_one_shot("gcv")),
-                          ("cv_closed_form", pick_cv),
-                          ("cv_grid_refits", lambda: _cv_grid_refits(X, y, lam, xi, seed=rep) + (None,))):
-                t = timeit(fn, repeat=1 if m == "cv_grid_refits" else 3, warmup=0 if m == "cv_grid_refits" else 1)
+            for m, fn in (
+                ("one_shot", lambda: pick_one_shot("corrected")),
+                ("one_shot_gcv", lambda: pick_one_shot("gcv")),
+                ("cv_closed_form", pick_cv),
+                ("cv_grid_refits", lambda: _cv_grid_refits(X, y, lam, xi, seed=rep) + (None,)),
+            ):
+                t = timeit(
+                    fn,
+                    repeat=1 if m == "cv_grid_refits" else 3,
+                    warmup=0 if m == "cv_grid_refits" else 1,
+                )
                 lm, x, xi_path = fn()
                 res[m]["t"].append(t)
                 res[m]["excess"].append(risk(lm, x) - oracle)
                 if xi_path is not None:
-                    res[m]["xi_err"].append(np.sqrt(np.mean((xi_path - truth.xi_star.to_numpy()) ** 2)))
+                    res[m]["xi_err"].append(
+                        np.sqrt(np.mean((xi_path - truth.xi_star.to_numpy()) ** 2))
+                    )
         base_t = float(np.mean(res["cv_grid_refits"]["t"]))
         case = f"{kind} p={p} n={2 * p} L={lam.size} Ξ={xi.size}"
         for m, r in res.items():
-            out = row("tuning", case, m, "cv_grid_refits (5-fold, dense solves)", float(np.mean(r["t"])),
-                      base_t, float(np.max(r["excess"])),
-                      notes="max_abs_error = worst excess true risk of the selected (λ, ξ) over the grid oracle")
+            out = row(
+                "tuning",
+                case,
+                m,
+                "cv_grid_refits (5-fold, dense solves)",
+                float(np.mean(r["t"])),
+                base_t,
+                float(np.max(r["excess"])),
+                notes=(
+                    "max_abs_error = worst excess true risk of the selected (λ, ξ) "
+                    "over the grid oracle"
+                ),
+            )
             out["mean_excess_risk"] = float(np.mean(r["excess"]))
             out["rms_xi_err"] = float(np.mean(r["xi_err"])) if r["xi_err"] else float("nan")
             out["reps"] = reps

@@ -1,5 +1,5 @@
 """Deterministic equivalents vs random-design Monte Carlo (JAX, fresh X per trial), and the one-shot
-ξ̂ converging to ξ̄* as p grows (issue 4).
+ξ̂ converging to ξ̄* as p grows.
 
 Fast tests run at p = 64 with |mc − theory| ≤ Z·SE + MC_BIAS_PER_P·scale/p (a stated O(1/p)
 finite-size allowance, see tests/_tol.py). The slow tests run p = 100, 200, 400, 800 at fixed
@@ -32,15 +32,24 @@ def problem(kind, p):
 
 def theory(kind, p):
     s, beta = problem(kind, p)
-    return sdt.asymptotic_risks(s, beta**2, SIGMA2, GAMMA, LAM)
+    return sdt.asymptotic_risks(s, beta**2, noise=SIGMA2, aspect_ratio=GAMMA, lam=LAM)
 
 
 def simulate(kind, p, trials, design, key, return_trials=False):
     from sdtheory.simulate import simulate_random_design
 
     s, beta = problem(kind, p)
-    return simulate_random_design(s, beta, SIGMA2, int(p / GAMMA), LAM, trials=trials,
-                                  design=design, key=key, return_trials=return_trials)
+    return simulate_random_design(
+        s,
+        beta,
+        noise=SIGMA2,
+        n=int(p / GAMMA),
+        lam=LAM,
+        n_trials=trials,
+        design_dist=design,
+        seed=key,
+        return_trials=return_trials,
+    )
 
 
 @pytest.mark.parametrize("design", ["gaussian", "rademacher"])
@@ -65,7 +74,10 @@ def one_shot_errors(kind, p, datasets, seed, method="corrected"):
     for _ in range(datasets):
         X = rng.standard_normal((n, p)) * np.sqrt(s)
         y = X @ beta + np.sqrt(SIGMA2) * rng.standard_normal(n)
-        errs.append(sdt.one_shot_xi(X, y, LAM, uncertainty="none", method=method).xi_hat.to_numpy() - th)
+        errs.append(
+            sdt.one_shot_xi(X, y, lam=n * LAM, uncertainty="none", method=method).xi_hat.to_numpy()
+            - th
+        )
     return np.array(errs)
 
 
@@ -83,18 +95,18 @@ def test_one_shot_converges_small_p(kind):
 def test_simulator_validation():
     from sdtheory.simulate import simulate_random_design
 
-    with pytest.raises(ValueError, match="design"):
-        simulate_random_design([1.0], [1.0], 1.0, 4, 1.0, design="t")
+    with pytest.raises(ValueError, match="design_dist"):
+        simulate_random_design([1.0], [1.0], noise=1.0, n=4, lam=1.0, design_dist="t")
     with pytest.raises(ValueError, match="lam"):
-        simulate_random_design([1.0], [1.0], 1.0, 4, -1.0)
-    with pytest.raises(ValueError, match="trials"):
-        simulate_random_design([1.0], [1.0], 1.0, 4, 1.0, trials=1)
-    with pytest.raises(ValueError, match="signal"):
-        simulate_random_design([1.0, 2.0], [1.0], 1.0, 4, 1.0)
+        simulate_random_design([1.0], [1.0], noise=1.0, n=4, lam=-1.0)
+    with pytest.raises(ValueError, match="n_trials"):
+        simulate_random_design([1.0], [1.0], noise=1.0, n=4, lam=1.0, n_trials=1)
+    with pytest.raises(ValueError, match="theta_star"):
+        simulate_random_design([1.0, 2.0], [1.0], noise=1.0, n=4, lam=1.0)
     with pytest.raises(ValueError, match="n must"):
-        simulate_random_design([1.0], [1.0], 1.0, 1, 1.0)
+        simulate_random_design([1.0], [1.0], noise=1.0, n=1, lam=1.0)
     with pytest.raises(ValueError, match="noise"):
-        simulate_random_design([1.0], [1.0], -1.0, 4, 1.0)
+        simulate_random_design([1.0], [1.0], noise=-1.0, n=4, lam=1.0)
 
 
 # ---------------------------------------------------------------------------- slow: p sweep
@@ -115,7 +127,10 @@ def test_mc_convergence_over_p(kind, design):
         if p == 800:
             for q in RISKS:
                 assert np.all(np.abs(mc[q] / th[q] - 1) < 0.01), (q, mc[q].values, th[q].values)
-            assert np.all(np.abs(mc.xi_ratio - th.xi_star) < 0.05), (mc.xi_ratio.values, th.xi_star.values)
+            assert np.all(np.abs(mc.xi_ratio - th.xi_star) < 0.05), (
+                mc.xi_ratio.values,
+                th.xi_star.values,
+            )
             assert np.all(np.abs(mc.D - th.D) <= Z * mc.D_se), (mc.D.values, th.D.values)
     # the per-trial deviation from the deterministic equivalent shrinks as p grows
     assert all(a > b for a, b in zip(dev_R, dev_R[1:])), dev_R
@@ -141,7 +156,7 @@ def test_sampler_has_the_stated_covariance(design):
 
     s = np.array([4.0, 1.0, 0.25])
     beta = np.array([1.0, -0.5, 2.0])
-    X, y = sample_random_design(s, beta, 0.5, 20000, design=design, key=3)
+    X, y = sample_random_design(s, beta, noise=0.5, n=20000, design_dist=design, seed=3)
     var = X**2
     m, se = var.mean(0), var.std(0, ddof=1) / np.sqrt(X.shape[0])
     assert np.all(np.abs(m - s) <= Z * se)
@@ -152,5 +167,5 @@ def test_sampler_has_the_stated_covariance(design):
     assert abs(r2.mean() - 0.5) <= Z * r2.std(ddof=1) / np.sqrt(r2.size)
     if design == "rademacher":
         np.testing.assert_allclose(np.abs(X), np.broadcast_to(np.sqrt(s), X.shape))
-    with pytest.raises(ValueError, match="design"):
-        sample_random_design(s, beta, 0.5, 10, design="cauchy")
+    with pytest.raises(ValueError, match="design_dist"):
+        sample_random_design(s, beta, noise=0.5, n=10, design_dist="cauchy")

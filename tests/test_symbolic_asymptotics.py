@@ -1,6 +1,6 @@
-"""sympy: the note's recipe vs the derivatives of the two-penalty cross risk (exact rational
+"""sympy: the stepwise recipe vs the derivatives of the two-penalty cross risk (exact rational
 arithmetic), and the isotropic closed form derived from the general recipe with Σ = I; the
-NumPy implementation vs the sympy expressions at random points (issue 4)."""
+NumPy implementation vs the sympy expressions at random points."""
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from sdtheory.asymptotics import _symbolic as sa
 from ._tol import RTOL_SYMPY
 
 
-def test_note_recipe_equals_cross_risk_derivatives_exactly():
+def test_stepwise_recipe_equals_cross_risk_derivatives_exactly():
     worst = sa.check_recipe_against_derivation(m=2, points=4, seed=1)
     assert all(v == 0 for v in worst.values()), worst
 
@@ -43,9 +43,14 @@ def test_numpy_matches_sympy_at_random_points():
     kfn = sp.lambdify((sy["gamma"], sy["lam"]), cf["kappa_of_lam"], "numpy")
     rng = np.random.default_rng(0)
     for _ in range(20):
-        g, lam, s2, r2 = rng.uniform(0.05, 5), 10 ** rng.uniform(-2, 2), rng.uniform(0.1, 3), rng.uniform(0.1, 3)
+        g, lam, s2, r2 = (
+            rng.uniform(0.05, 5),
+            10 ** rng.uniform(-2, 2),
+            rng.uniform(0.1, 3),
+            rng.uniform(0.1, 3),
+        )
         u = 1 + kfn(g, lam)
-        df = sdt.asymptotic_risks([1.0], [r2], s2, g, lam).iloc[0]
+        df = sdt.asymptotic_risks([1.0], [r2], noise=s2, aspect_ratio=g, lam=lam).iloc[0]
         assert df.R == pytest.approx(fns["R"](u, g, lam, s2, r2), rel=RTOL_SYMPY)
         assert df.R - df.C == pytest.approx(fns["N"](u, g, lam, s2, r2), rel=1e-8, abs=1e-12)
         assert df.D == pytest.approx(fns["D"](u, g, lam, s2, r2), rel=RTOL_SYMPY)
@@ -56,10 +61,21 @@ def test_numpy_matches_sympy_at_random_points():
 def test_general_recipe_numpy_matches_sympy_two_atoms():
     der = sa.cross_risk_derivation(2)
     sy = der["symbols"]
-    vals = {sy["kappa"]: 0.7, sy["gamma"]: 0.6, sy["sigma2"]: 1.3, sy["s"][0]: 4.0, sy["s"][1]: 0.5,
-            sy["w"][0]: 0.3, sy["w"][1]: 0.7, sy["e"][0]: 1.1, sy["e"][1]: 0.2}
+    vals = {
+        sy["kappa"]: 0.7,
+        sy["gamma"]: 0.6,
+        sy["sigma2"]: 1.3,
+        sy["s"][0]: 4.0,
+        sy["s"][1]: 0.5,
+        sy["w"][0]: 0.3,
+        sy["w"][1]: 0.7,
+        sy["e"][0]: 1.1,
+        sy["e"][1]: 0.2,
+    }
     lam = float(der["lam"].subs(vals))
-    df = sdt.asymptotic_risks([4.0, 0.5], [1.1, 0.2], 1.3, 0.6, lam, weights=[0.3, 0.7]).iloc[0]
+    df = sdt.asymptotic_risks(
+        [4.0, 0.5], [1.1, 0.2], noise=1.3, aspect_ratio=0.6, lam=lam, weights=[0.3, 0.7]
+    ).iloc[0]
     assert df.kappa == pytest.approx(0.7, rel=1e-12)
     for key, col in (("R", "R"), ("C", "C"), ("R_pd", "R_pd"), ("D", "D")):
         assert df[col] == pytest.approx(float(der[key].subs(vals)), rel=RTOL_SYMPY)

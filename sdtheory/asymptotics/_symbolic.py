@@ -1,4 +1,4 @@
-r"""sympy derivations behind :mod:`sdtheory.asymptotics._asymptotics` (imported lazily; sympy only).
+r"""sympy derivations behind :mod:`sdtheory.asymptotics._equivalents` (imported lazily; sympy only).
 
 Route. The only analytic input is the two-penalty cross risk of ridge on the same data,
 
@@ -6,10 +6,10 @@ Route. The only analytic input is the two-penalty cross risk of ridge on the sam
                            {1 − γ\sum_j w_j s_j² g_{1j}g_{2j}},\qquad g_{ij} = 1/(s_j + κ_i),
 
 with ``λ(κ) = κ(1 − γΣ_j w_j s_j/(s_j + κ))`` the inverse of the κ fixed point. Since
-``β_λ − β_pd = −λ∂_λβ_λ`` exactly, ``R − C = −λ∂_{λ_2}F`` and ``D = λ²∂²_{λ_1λ_2}F`` on the
+``θ_λ − θ_pd = −λ∂_λθ_λ`` exactly, ``R − C = −λ∂_{λ_2}F`` and ``D = λ²∂²_{λ_1λ_2}F`` on the
 diagonal, with ``∂_λ = (dκ/dλ)∂_κ = b∂_κ``. Everything is then an explicit rational function of
 ``κ`` (and the spectrum), so identities can be checked by exact simplification or exact rational
-evaluation.
+evaluation. See the theory page :doc:`/theory/asymptotics`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sympy as sp
 
 __all__ = [
     "cross_risk_derivation",
-    "note_recipe",
+    "stepwise_recipe",
     "isotropic_closed_form",
     "check_recipe_against_derivation",
 ]
@@ -61,19 +61,27 @@ def cross_risk_derivation(m: int = 1):
     C = R - N
     R_pd = R + D - 2 * N
     return {
-        "R": R, "N": N, "D": D, "C": C, "R_pd": R_pd, "lam": lam, "b": b,
+        "R": R,
+        "N": N,
+        "D": D,
+        "C": C,
+        "R_pd": R_pd,
+        "lam": lam,
+        "b": b,
         "symbols": {"kappa": kappa, "gamma": gamma, "sigma2": sigma2, "s": s, "w": w, "e": e},
     }
 
 
-def note_recipe(m: int = 1, *, syms=None):
-    r"""The theory note's recipe (steps 1–6), transcribed literally, on an ``m``-atom spectrum.
+def stepwise_recipe(m: int = 1, *, syms=None):
+    r"""The six-step recipe of the deterministic equivalents, transcribed literally.
+
+    On an ``m``-atom spectrum.
 
     ``λ`` is eliminated through ``λ(κ)`` so the result is explicit in ``κ``.
 
     Examples
     --------
-    >>> sorted(note_recipe(1))
+    >>> sorted(stepwise_recipe(1))
     ['C', 'D', 'R', 'R_pd']
     """
     if syms is None:
@@ -106,7 +114,7 @@ def note_recipe(m: int = 1, *, syms=None):
 
 
 def check_recipe_against_derivation(m: int = 2, *, points: int = 3, seed: int = 0):
-    r"""Exact rational comparison of the note's recipe with the derivation, at random points.
+    r"""Exact rational comparison of the stepwise recipe with the derivation, at random points.
 
     Returns
     -------
@@ -126,7 +134,7 @@ def check_recipe_against_derivation(m: int = 2, *, points: int = 3, seed: int = 
     rnd = random.Random(seed)
     der = cross_risk_derivation(m)
     syms = der["symbols"]
-    note = note_recipe(m, syms=syms)
+    recipe = stepwise_recipe(m, syms=syms)
     worst = {k: sp.Integer(0) for k in ("R", "C", "R_pd", "D")}
     for _ in range(points):
         sub = {
@@ -142,7 +150,7 @@ def check_recipe_against_derivation(m: int = 2, *, points: int = 3, seed: int = 
         if not (1 / der["b"]).subs(sub) > 0 or not der["lam"].subs(sub) > 0:
             continue
         for k in worst:
-            diff = abs(sp.nsimplify(der[k].subs(sub) - note[k].subs(sub)))
+            diff = abs(sp.nsimplify(der[k].subs(sub) - recipe[k].subs(sub)))
             worst[k] = max(worst[k], diff)
     return worst
 
@@ -189,8 +197,20 @@ def isotropic_closed_form():
     one = {sy["s"][0]: 1, sy["w"][0]: 1, sy["e"][0]: r2, sy["gamma"]: gamma, sy["sigma2"]: sigma2}
     derived = {k: der[k].subs(one) for k in ("R", "N", "D", "lam")}
     return {
-        "R": R, "N": N, "D": D, "xi_star": xi, "gain": gain, "P": P, "kappa_of_lam": k_of_lam,
+        "R": R,
+        "N": N,
+        "D": D,
+        "xi_star": xi,
+        "gain": gain,
+        "P": P,
+        "kappa_of_lam": k_of_lam,
         "derived": derived,
-        "symbols": {"u": u, "gamma": gamma, "lam": lam, "sigma2": sigma2, "r2": r2,
-                    "kappa": sy["kappa"]},
+        "symbols": {
+            "u": u,
+            "gamma": gamma,
+            "lam": lam,
+            "sigma2": sigma2,
+            "r2": r2,
+            "kappa": sy["kappa"],
+        },
     }

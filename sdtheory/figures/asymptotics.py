@@ -1,6 +1,6 @@
-"""Figures for the proportional asymptotics of self-distillation and one-shot ξ (issue 4).
+"""Figures for the proportional asymptotics of self-distillation and one-shot ξ.
 
-λ is on the mean-squared-error scale throughout (fixed-design λ divided by n).
+λ is on the mean-loss scale throughout (the summed-loss λ of the data functions divided by n).
 """
 
 from __future__ import annotations
@@ -19,13 +19,19 @@ def _problems(p):
     k = max(1, p // 10)
     return [
         ("isotropic", np.ones(p), np.ones(p) / np.sqrt(p)),
-        ("two-level (signal on top 10%)", np.r_[np.full(k, 10.0), np.ones(p - k)],
-         np.r_[np.ones(k) / np.sqrt(k), np.zeros(p - k)]),
+        (
+            "two-level (signal on top 10%)",
+            np.r_[np.full(k, 10.0), np.ones(p - k)],
+            np.r_[np.ones(k) / np.sqrt(k), np.zeros(p - k)],
+        ),
     ]
 
 
-@figure("asymptotic-risk-curves",
-        "R, R_pd, optimal-SD risk and ξ* (twin axis) vs λ, isotropic and anisotropic, with random-design MC points")
+@figure(
+    "asymptotic-risk-curves",
+    "R, R_pd, optimal-SD risk and ξ* (twin axis) vs λ, isotropic and anisotropic, "
+    "with random-design MC points",
+)
 def risk_curves(quick: bool) -> FigureOutput:
     import matplotlib.pyplot as plt
 
@@ -36,39 +42,68 @@ def risk_curves(quick: bool) -> FigureOutput:
     trials = 24 if quick else 60
     lam = np.geomspace(1e-2, 1e2, 121)
     lam_mc = np.geomspace(0.03, 30, 4 if quick else 9)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
     rows, mc_rows = [], []
     for ax, (name, s, beta) in zip(axes, _problems(p)):
-        th = asymptotic_risks(s, beta**2, SIGMA2, GAMMA, lam)
-        mc = simulate_random_design(s, beta, SIGMA2, int(p / GAMMA), lam_mc, trials=trials, key=7)
+        th = asymptotic_risks(s, beta**2, noise=SIGMA2, aspect_ratio=GAMMA, lam=lam)
+        mc = simulate_random_design(
+            s, beta, noise=SIGMA2, n=int(p / GAMMA), lam=lam_mc, n_trials=trials, seed=7
+        )
         ax.plot(lam, th.R, "C0", label="teacher R̄")
         ax.plot(lam, th.R_pd, "C1", label="pure-distilled R̄_pd")
         ax.plot(lam, th.R_sd, "C2", label="optimal SD R̄*_sd")
         for col, c in (("R", "C0"), ("R_pd", "C1"), ("R_sd", "C2")):
-            ax.errorbar(lam_mc, mc[col], yerr=2 * mc[col + "_se"], fmt="o", color=c, ms=4)
-        ax.set_ylim(0.95 * SIGMA2, min(float(th.R.max()), SIGMA2 + 3 * float(th.R.min() - SIGMA2)) * 1.02)
+            ax.errorbar(
+                lam_mc,
+                mc[col],
+                yerr=2 * mc[col + "_se"],
+                fmt="o",
+                color=c,
+                ms=4,
+                label="Monte Carlo ± 2 SE" if col == "R" else None,
+            )
+        # the whole teacher curve and every MC bar stay inside the axes
+        top = max(
+            float(th.R.max()),
+            float(th.R_pd.max()),
+            float(
+                (
+                    mc[["R", "R_pd", "R_sd"]].to_numpy()
+                    + 2 * mc[["R_se", "R_pd_se", "R_sd_se"]].to_numpy()
+                ).max()
+            ),
+        )
+        if top > 3 * SIGMA2:  # risks span a decade (anisotropic case): log keeps the floor visible
+            ax.set_yscale("log")
+        ax.set_ylim(0.95 * SIGMA2, 1.08 * top)
         ax.set_xscale("log")
-        ax.set_xlabel("λ (MSE scale)")
-        ax.set_ylabel("prediction risk")
-        ax.set_title(f"{name}, γ = {GAMMA}, σ² = {SIGMA2} (MC: p = {p}, {trials} trials)")
+        ax.set_xlabel("λ (mean-loss scale)")
+        ax.set_ylabel("fresh-point risk ‖θ̂ − θ*‖²_Σ + σ²")
+        ax.set_title(
+            f"{name}\nγ = {GAMMA}, σ² = {SIGMA2} (MC: p = {p}, {trials} trials)", fontsize=10
+        )
         tw = ax.twinx()
-        tw.plot(lam, th.xi_star, "k--", lw=1, label="ξ̄*")
+        tw.plot(lam, th.xi_star, "k--", lw=1, label="ξ̄* (right axis)")
         tw.errorbar(lam_mc, mc.xi_ratio, yerr=2 * mc.xi_ratio_se, fmt="ks", ms=3)
         tw.axhline(0, color="0.7", lw=0.5)
         tw.axhline(1, color="0.7", lw=0.5, ls=":")
         tw.set_ylabel("ξ̄*")
         h1, l1 = ax.get_legend_handles_labels()
         h2, l2 = tw.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, fontsize=8, loc="upper center")
         rows.append(th.assign(problem=name))
         mc_rows.append(mc.assign(problem=name))
+    # one shared legend below the panels, so it never covers a curve
+    fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncol=5, fontsize=8, frameon=False)
     data = pd.concat(rows, ignore_index=True)
     mc_df = pd.concat(mc_rows, ignore_index=True)
     return FigureOutput(fig, data, extra={"mc": mc_df})
 
 
-@figure("asymptotic-normalized-gain",
-        "normalized gain (R − R*_sd)/(R − σ²) of optimal SD over its teacher vs λ for several spectra and γ")
+@figure(
+    "asymptotic-normalized-gain",
+    "normalized gain (R − R*_sd)/(R − σ²) of optimal SD over its teacher vs λ "
+    "for several spectra and γ",
+)
 def normalized_gain(quick: bool) -> FigureOutput:
     import matplotlib.pyplot as plt
 
@@ -78,34 +113,53 @@ def normalized_gain(quick: bool) -> FigureOutput:
     gammas = [0.2, 0.5, 2.0] if quick else [0.1, 0.2, 0.5, 1.0, 2.0, 5.0]
     spectra = {
         "isotropic": (np.array([1.0]), np.array([1.0]), np.array([1.0])),
-        "two-level, signal on top": two_level_spectrum(10.0, 1.0, 0.1, 1.0, 0.0),
-        "power law a=1, b=2": power_law_spectrum(200 if quick else 1000, 1.0, 2.0),
+        "two-level, signal on top": two_level_spectrum(
+            high=10.0, low=1.0, frac_high=0.1, signal_high=1.0, signal_low=0.0
+        ),
+        "power law a=1, b=2": power_law_spectrum(
+            200 if quick else 1000, decay=1.0, signal_decay=2.0
+        ),
     }
-    fig, axes = plt.subplots(1, len(spectra), figsize=(13, 3.8), constrained_layout=True, sharey=True)
+    fig, axes = plt.subplots(
+        1, len(spectra), figsize=(13, 3.8), constrained_layout=True, sharey=True
+    )
     rows, best = [], []
     for ax, (name, (s, e, w)) in zip(axes, spectra.items()):
         for g in gammas:
-            th = asymptotic_risks(s, e, SIGMA2, g, lam, weights=w)
+            th = asymptotic_risks(s, e, noise=SIGMA2, aspect_ratio=g, lam=lam, weights=w)
             norm = th.gain / (th.R - SIGMA2)
             ax.plot(lam, norm, label=f"γ = {g}")
             rows.append(th.assign(spectrum=name, gamma=g, normalized_gain=norm))
-            cmp = compare_sd_vs_ridge(s, e, SIGMA2, g, weights=w, per_decade=12 if quick else 40)
-            best.append({"spectrum": name, "gamma": g, "lam_ridge": cmp.lam_ridge,
-                         "R_ridge": cmp.R_ridge, "lam_sd": cmp.lam_sd, "xi_sd": cmp.xi_sd,
-                         "R_sd": cmp.R_sd, "relative_gain_over_best_ridge": cmp.relative_gain,
-                         "curvature_D": cmp.curvature.D,
-                         "curvature_bound": cmp.curvature.curvature_bound,
-                         "curvature_test": cmp.curvature.sd_beats_ridge})
+            cmp = compare_sd_vs_ridge(
+                s, e, noise=SIGMA2, aspect_ratio=g, weights=w, per_decade=12 if quick else 40
+            )
+            best.append(
+                {
+                    "spectrum": name,
+                    "gamma": g,
+                    "lam_ridge": cmp.lam_ridge,
+                    "R_ridge": cmp.R_ridge,
+                    "lam_sd": cmp.lam_sd,
+                    "xi_sd": cmp.xi_sd,
+                    "R_sd": cmp.R_sd,
+                    "relative_gain_over_best_ridge": cmp.relative_gain,
+                    "curvature_D": cmp.curvature.D,
+                    "curvature_bound": cmp.curvature.curvature_bound,
+                    "curvature_test": cmp.curvature.sd_beats_ridge,
+                }
+            )
         ax.set_xscale("log")
-        ax.set_xlabel("λ (MSE scale)")
+        ax.set_xlabel("λ (mean-loss scale)")
         ax.set_title(name)
     axes[0].set_ylabel("(R̄ − R̄*_sd)/(R̄ − σ²)")
     axes[0].legend(fontsize=8)
     return FigureOutput(fig, pd.concat(rows, ignore_index=True), extra={"best": pd.DataFrame(best)})
 
 
-@figure("one-shot-xi-convergence",
-        "one-shot ξ̂ (corrected and the note's plain GCV) vs the asymptotic ξ̄* as p grows at γ = 1/2")
+@figure(
+    "one-shot-xi-convergence",
+    "one-shot ξ̂ (corrected and plain GCV) vs the asymptotic ξ̄* as p grows at γ = 1/2",
+)
 def one_shot_convergence(quick: bool) -> FigureOutput:
     import matplotlib.pyplot as plt
 
@@ -119,32 +173,56 @@ def one_shot_convergence(quick: bool) -> FigureOutput:
     rows = []
     for j, (name, _, _) in enumerate(_problems(10)):
         ax = axes[j]
-        for i, p in enumerate(ps):
+        for p in ps:
             s, beta = _problems(p)[j][1:]
             n = int(p / GAMMA)
-            th = asymptotic_risks(s, beta**2, SIGMA2, GAMMA, lam)
+            th = asymptotic_risks(s, beta**2, noise=SIGMA2, aspect_ratio=GAMMA, lam=lam)
             for rep in range(datasets):
                 X = rng.standard_normal((n, p)) * np.sqrt(s)
                 y = X @ beta + np.sqrt(SIGMA2) * rng.standard_normal(n)
                 for method in ("corrected", "gcv"):
-                    est = one_shot_xi(X, y, lam, uncertainty="none", method=method)
-                    rows.append(pd.DataFrame({"problem": name, "p": p, "rep": rep, "method": method,
-                                              "lam": lam, "xi_hat": est.xi_hat,
-                                              "xi_star": th.xi_star}))
+                    est = one_shot_xi(X, y, lam=n * lam, uncertainty="none", method=method)
+                    rows.append(
+                        pd.DataFrame(
+                            {
+                                "problem": name,
+                                "p": p,
+                                "rep": rep,
+                                "method": method,
+                                "lam": lam,
+                                "xi_hat": est.xi_hat,
+                                "xi_star": th.xi_star,
+                            }
+                        )
+                    )
         df = pd.concat([r for r in rows if r.problem.iloc[0] == name])
         for i, p in enumerate(ps):
             for method, ls in (("corrected", "-o"), ("gcv", ":x")):
                 d = df[(df.p == p) & (df.method == method)].groupby("lam").xi_hat
-                ax.errorbar(lam * (1 + 0.03 * i), d.mean(), yerr=d.std(), fmt=ls, color=f"C{i}",
-                            ms=3, lw=1, alpha=0.9 if method == "corrected" else 0.5,
-                            label=f"p = {p}" + (" (note's GCV)" if method == "gcv" else ""))
-        ax.plot(lam, df[df.p == ps[-1]].groupby("lam").xi_star.first(), "k", lw=2, label="ξ̄* (theory)")
+                ax.errorbar(
+                    lam * (1 + 0.03 * i),
+                    d.mean(),
+                    yerr=d.std(),
+                    fmt=ls,
+                    color=f"C{i}",
+                    ms=3,
+                    lw=1,
+                    alpha=0.9 if method == "corrected" else 0.5,
+                    label=f"p = {p}" + (" (plain GCV)" if method == "gcv" else ""),
+                )
+        ax.plot(
+            lam, df[df.p == ps[-1]].groupby("lam").xi_star.first(), "k", lw=2, label="ξ̄* (theory)"
+        )
         ax.set_xscale("log")
-        ax.set_xlabel("λ (MSE scale)")
+        ax.set_xlabel("λ (mean-loss scale)")
         ax.set_ylabel("ξ")
         ax.set_title(f"{name}: mean ± sd over {datasets} datasets")
         ax.legend(fontsize=7, ncol=2)
     data = pd.concat(rows, ignore_index=True)
-    summ = (data.assign(abs_err=(data.xi_hat - data.xi_star).abs())
-            .groupby(["problem", "method", "p"]).abs_err.mean().reset_index())
+    summ = (
+        data.assign(abs_err=(data.xi_hat - data.xi_star).abs())
+        .groupby(["problem", "method", "p"])
+        .abs_err.mean()
+        .reset_index()
+    )
     return FigureOutput(fig, data, extra={"summary": summ})
