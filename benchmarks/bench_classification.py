@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def _scipy_fit(X, q, lam):
@@ -62,8 +62,14 @@ def _scipy_fit(X, q, lam):
         S = np.einsum("ik,kl->ikl", p, np.eye(K)) - p[:, :, None] * p[:, None, :]
         return np.einsum("ia,ib,ikl->akbl", X, X, S).reshape(D * K, D * K) + lam * np.eye(D * K)
 
-    res = optimize.minimize(f, np.zeros(D * K), jac=g, hess=h, method="trust-exact",
-                            options={"gtol": 1e-10, "maxiter": 500})
+    res = optimize.minimize(
+        f,
+        np.zeros(D * K),
+        jac=g,
+        hess=h,
+        method="trust-exact",
+        options={"gtol": 1e-10, "maxiter": 500},
+    )
     W = res.x if binary else res.x.reshape(D, K)
     return X @ W
 
@@ -83,8 +89,13 @@ def _batch_problem(N, D, K, seeds, xis, rng):
 
 
 def run(quick: bool = False) -> list[dict]:
-    from sdtheory.classification import (clustered_accuracy, clustered_gram, clustered_labels,
-                                         fit_soft_logistic, soft_targets)
+    from sdtheory.classification import (
+        clustered_accuracy,
+        clustered_gram,
+        clustered_labels,
+        fit_soft_logistic,
+        soft_targets,
+    )
     from sdtheory.simulate import fit_soft_logistic_batch
 
     rows = []
@@ -96,47 +107,67 @@ def run(quick: bool = False) -> list[dict]:
     for K in (2, 3):
         X, Q = _batch_problem(N, D, K, seeds, xis, rng)
         B = Q.shape[0]
-        _, z, gn = fit_soft_logistic_batch(X, Q, lam)
-        t_jax = timeit(lambda: fit_soft_logistic_batch(X, Q, lam), repeat=2 if quick else 3)
+        _, z, gn = fit_soft_logistic_batch(X, Q, lam=lam)
+        t_jax = timeit(lambda: fit_soft_logistic_batch(X, Q, lam=lam), repeat=2 if quick else 3)
         t0 = __import__("time").perf_counter()
         ref = np.array([_scipy_fit(X, q, lam) for q in Q])
         t_ref = __import__("time").perf_counter() - t0
         err = float(np.abs(ref - z).max())
-        exact = np.array([fit_soft_logistic(X, q, lam).logits for q in Q])
+        exact = np.array([fit_soft_logistic(X, q, lam=lam).logits for q in Q])
         err_exact = float(np.abs(exact - z).max())
-        rows.append(row("classification", f"{'binary' if K == 2 else 'K=3'}, B={B} fits, N={N}, "
-                        f"D={D}", "fit_soft_logistic_batch (JAX vmap Newton, x64)",
-                        "scipy trust-exact loop", t_jax, t_ref, err,
-                        notes=f"JAX max grad norm {gn.max():.1e}; JAX vs NumPy Newton (grad<=1e-10)"
-                              f" max |dlogit| {err_exact:.1e}: the difference to SciPy is SciPy "
-                              f"stopping early (gtol 1e-10 not always reached); compile excluded"))
+        rows.append(
+            row(
+                "classification",
+                f"{'binary' if K == 2 else 'K=3'}, B={B} fits, N={N}, D={D}",
+                "fit_soft_logistic_batch (JAX vmap Newton, x64)",
+                "scipy trust-exact loop",
+                t_jax,
+                t_ref,
+                err,
+                notes=f"JAX max grad norm {gn.max():.1e}; JAX vs NumPy Newton (grad<=1e-10)"
+                f" max |dlogit| {err_exact:.1e}: the difference to SciPy is SciPy "
+                f"stopping early (gtol 1e-10 not always reached); compile excluded",
+            )
+        )
 
     n = 25 if quick else 100
     c, d, lam_c, xi = 0.4, 0.1, 0.1, 2.0
     ks = np.arange(0, n // 2 + 1, max(1, n // 10))
     ps = ks / n
-    t_red = timeit(lambda: clustered_accuracy(n, c, d, ps, lam_c, xi), repeat=3)
-    r = clustered_accuracy(n, c, d, ps, lam_c, xi)
+    t_red = timeit(lambda: clustered_accuracy(n, c, d, corruption=ps, lam=lam_c, xi=xi), repeat=3)
+    r = clustered_accuracy(n, c, d, corruption=ps, lam=lam_c, xi=xi)
     G = clustered_gram(n, c, d)
 
     def full():
         out = []
         for k in ks:
-            y, noisy = clustered_labels(n, int(k))
-            fT = fit_soft_logistic(G, noisy.astype(float), lam_c, gram=True)
-            fS = fit_soft_logistic(G, soft_targets(fT.probs, noisy, xi), lam_c, gram=True)
+            y, noisy = clustered_labels(n, n_corrupted_per_class=int(k))
+            fT = fit_soft_logistic(G, noisy.astype(float), lam=lam_c, gram=True)
+            fS = fit_soft_logistic(G, soft_targets(fT.probs, noisy, xi=xi), lam=lam_c, gram=True)
             out.append((y * 2 + noisy, fT.logits, fS.logits))
         return out
 
     t0 = __import__("time").perf_counter()
     res = full()
     t_full = __import__("time").perf_counter() - t0
-    err = max(max(np.abs(zT - r.teacher_logits[i][g, 0]).max(),
-                  np.abs(zS - r.student_logits[i][g, 0]).max())
-              for i, (g, zT, zS) in enumerate(res))
-    rows.append(row("classification", f"clustered binary n={n}/class, {len(ps)} values of p",
-                    "clustered_accuracy (symmetry-reduced, batched over p)",
-                    "full N-dim Gram Newton per p", t_red, t_full, float(err)))
+    err = max(
+        max(
+            np.abs(zT - r.teacher_logits[i][g, 0]).max(),
+            np.abs(zS - r.student_logits[i][g, 0]).max(),
+        )
+        for i, (g, zT, zS) in enumerate(res)
+    )
+    rows.append(
+        row(
+            "classification",
+            f"clustered binary n={n}/class, {len(ps)} values of p",
+            "clustered_accuracy (symmetry-reduced, batched over p)",
+            "full N-dim Gram Newton per p",
+            t_red,
+            t_full,
+            float(err),
+        )
+    )
     return rows
 
 

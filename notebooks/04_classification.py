@@ -50,10 +50,10 @@ FAST = os.environ.get("SDTHEORY_FAST") == "1"
 # %%
 p_teacher = np.array([[0.2, 0.8]])
 for xi in (0.0, 0.5, 1.0, 2.0, 6.0):
-    print(f"ξ = {xi}: q = {cls.soft_targets(p_teacher, np.array([1]), xi, n_classes=2)[0]}")
+    print(f"ξ = {xi}: q = {cls.soft_targets(p_teacher, np.array([1]), xi=xi, n_classes=2)[0]}")
 
 # %% [markdown]
-# ## Clustered model: the note's probe
+# ## Clustered model: the probe of the theory page
 #
 # Binary, n = 50 per class, c = 0.4, d = 0.1, 30% of each class flipped. At λ = 0.1 the teacher
 # memorizes the flips (training accuracy against the clean labels 0.7); the student with ξ = 1
@@ -64,9 +64,11 @@ for xi in (0.0, 0.5, 1.0, 2.0, 6.0):
 n, c, d, p = 50, 0.4, 0.1, 0.3
 xis = np.array([0.0, 0.5, 1.0, 1.5, 2.0, 3.0])
 for lam in (0.1, 1.0):
-    r = cls.clustered_accuracy(n, c, d, p, lam, xis)
-    print(f"λ = {lam}: teacher train acc {float(np.atleast_1d(r.teacher_train)[0]):.2f}; student by ξ:",
-          dict(zip(xis.tolist(), np.round(r.student_train, 2).tolist())))
+    r = cls.clustered_accuracy(n, c, d, corruption=p, lam=lam, xi=xis)
+    print(
+        f"λ = {lam}: teacher train acc {float(np.atleast_1d(r.teacher_train)[0]):.2f}; student by ξ:",
+        dict(zip(xis.tolist(), np.round(r.student_train, 2).tolist())),
+    )
 
 # %% [markdown]
 # ### The symmetry reduction against a full N-dimensional solve
@@ -77,16 +79,19 @@ for lam in (0.1, 1.0):
 
 # %%
 G = cls.clustered_gram(n, c, d)
-y_clean, noisy = cls.clustered_labels(n, int(p * n))
+y_clean, noisy = cls.clustered_labels(n, n_corrupted_per_class=int(p * n))
 worst = 0.0
 for lam in (0.1, 1.0):
-    fT = cls.fit_soft_logistic(G, noisy.astype(float), lam, gram=True)
-    for xi in (xis[::2] if FAST else xis):
-        fS = cls.fit_soft_logistic(G, cls.soft_targets(fT.probs, noisy, xi), lam, gram=True)
-        red = cls.clustered_accuracy(n, c, d, p, lam, xi)
+    fT = cls.fit_soft_logistic(G, noisy.astype(float), lam=lam, gram=True)
+    for xi in xis[::2] if FAST else xis:
+        fS = cls.fit_soft_logistic(G, cls.soft_targets(fT.probs, noisy, xi=xi), lam=lam, gram=True)
+        red = cls.clustered_accuracy(n, c, d, corruption=p, lam=lam, xi=xi)
         g = y_clean * 2 + noisy  # group index (true class, given label)
-        worst = max(worst, np.abs(fT.logits - red.teacher_logits[g][:, 0]).max(),
-                    np.abs(fS.logits - red.student_logits[g][:, 0]).max())
+        worst = max(
+            worst,
+            np.abs(fT.logits - red.teacher_logits[g][:, 0]).max(),
+            np.abs(fS.logits - red.student_logits[g][:, 0]).max(),
+        )
         acc_full = np.mean(np.where(y_clean == 1, fS.logits, -fS.logits) > 0)
         assert acc_full == float(red.student_train), (lam, xi)
 print(f"max |logit (full solve) − logit (symmetry-reduced)| = {worst:.2e}")
@@ -102,15 +107,15 @@ assert worst < 1e-8
 
 # %%
 lam, xi = 0.1, 2.0
-ivs = cls.corruption_range(n, c, d, lam, xi)
+ivs = cls.corruption_range(n, c, d, lam=lam, xi=xi)
 print("student wins for p in", [(round(a, 4), round(b, 4)) for a, b in ivs])
 
 
 def full_gain(k):
     """Student − teacher training accuracy with exactly k flips per class, by full solves."""
-    y0, nz = cls.clustered_labels(n, k)
-    fT = cls.fit_soft_logistic(G, nz.astype(float), lam, gram=True)
-    fS = cls.fit_soft_logistic(G, cls.soft_targets(fT.probs, nz, xi), lam, gram=True)
+    y0, nz = cls.clustered_labels(n, n_corrupted_per_class=k)
+    fT = cls.fit_soft_logistic(G, nz.astype(float), lam=lam, gram=True)
+    fS = cls.fit_soft_logistic(G, cls.soft_targets(fT.probs, nz, xi=xi), lam=lam, gram=True)
     acc = [np.mean(np.where(y0 == 1, f.logits, -f.logits) > 0) for f in (fT, fS)]
     return acc[1] - acc[0]
 
@@ -123,17 +128,22 @@ for lo, hi in ivs:
     for k in k_out:
         if 0 <= k <= n // 2:
             assert full_gain(k) <= 0, k
-    print(f"interval ({lo:.4f}, {hi:.4f}): full solves confirm inside at k = {k_in}, outside at k = {k_out}")
+    print(
+        f"interval ({lo:.4f}, {hi:.4f}): full solves confirm inside at k = {k_in}, outside at k = {k_out}"
+    )
 
 pg = np.linspace(0, 0.5, 201)
-r = cls.clustered_accuracy(n, c, d, pg, lam, xi)
+r = cls.clustered_accuracy(n, c, d, corruption=pg, lam=lam, xi=xi)
 fig, ax = plt.subplots(figsize=(6, 3.8))
 for lo, hi in ivs:
     ax.axvspan(lo, hi, color="tab:green", alpha=0.15)
 ax.plot(pg, r.teacher_train, label="teacher")
 ax.plot(pg, r.student_train, "--", label=f"student ξ = {xi}")
-ax.set(xlabel="corruption rate p", ylabel="training accuracy (clean labels)",
-       title=f"λ = {lam}; shaded: student wins")
+ax.set(
+    xlabel="corruption rate p",
+    ylabel="training accuracy (clean labels)",
+    title=f"λ = {lam}; shaded: student wins",
+)
 ax.legend()
 plt.show()
 
@@ -146,7 +156,7 @@ plt.show()
 # %%
 pp = np.linspace(0.0, 0.5, 26 if FAST else 101)
 xg = np.linspace(-1.0, 6.0, 15 if FAST else 71)
-ph = cls.clustered_phase_diagram(n, c, d, pp, xg, 0.1)
+ph = cls.clustered_phase_diagram(n, c, d, corruption=pp, xi=xg, lam=0.1)
 Z = ph.gain_train.to_numpy().reshape(pp.size, xg.size).T
 fig, ax = plt.subplots(figsize=(6, 4))
 im = ax.pcolormesh(pp, xg, Z, cmap="RdBu", vmin=-0.6, vmax=0.6, shading="nearest")
@@ -164,47 +174,81 @@ plt.show()
 # We compare the exact rounds with the linearized prediction.
 
 # %%
-df = cls.multi_round_sd(n, c, d, 0.3, 0.3, 1.5, rounds=6)
-print(df[["round", "train_acc", "lin_train_acc", "max_prob_err", "lin_agrees"]].to_string(index=False))
+df = cls.multi_round_sd(n, c, d, corruption=0.3, lam=0.3, xi=1.5, steps=6)
+print(
+    df[["round", "train_acc", "lin_train_acc", "max_prob_err", "lin_agrees"]].to_string(index=False)
+)
 
 # %% [markdown]
 # ## Noisy Gaussian mixture: theory against simulation
 #
-# `x = ±μ + √Δ z` in N dimensions, M = αN samples, a fraction θ of labels flipped, squared loss
-# with ridge λ. The first stage (the teacher) has overlaps m, Q, bias b and test error from a
-# closed saddle-point system. The Monte Carlo samples data at finite N, fits by real solves, and
-# also runs SD stages with hard pseudo-labels (no theory for those here; simulation only).
+# `x = ±μ + √Δ z` in N dimensions, M = αN samples (`sample_ratio` α), a fraction θ of labels
+# flipped (`corruption`), squared loss with penalty (λ/2)‖w‖². The first stage (the teacher) has
+# overlaps m, Q, bias b and test error from a closed saddle-point system. The Monte Carlo samples
+# data at finite N, fits by real solves, and also runs SD stages with hard pseudo-labels (the
+# theory of one stage is `gmm_sd_stage`; later stages are simulation only).
 
 # %%
 from sdtheory.simulate import gmm_sd_summary
 
-alpha, delta, rho, flip, lam = 2.0, 1.0, 0.5, 0.2, 1.0
+sample_ratio, delta, rho, corruption, lam = 2.0, 1.0, 0.5, 0.2, 1.0
 N = 300 if FAST else 1000
 seeds = 8 if FAST else 32
-th = cls.gmm_first_stage(alpha, delta, rho, flip, lam)
-mc = gmm_sd_summary(N, alpha, delta, rho, flip, lam, stages=1 if FAST else 2, n_seeds=seeds, seed=5, batch=8)
+th = cls.gmm_first_stage(sample_ratio, delta, rho, corruption=corruption, lam=lam)
+mc = gmm_sd_summary(
+    N,
+    sample_ratio,
+    delta,
+    rho,
+    corruption=corruption,
+    lam=lam,
+    steps=1 if FAST else 2,
+    n_trials=seeds,
+    seed=5,
+    batch_size=8,
+)
 zs = []
 for q in ("m", "Q", "b", "test_error", "train_error_clean"):
     row = mc[(mc.stage == 0) & (mc.quantity == q)].iloc[0]
     z = (row["mean"] - float(getattr(th, q))) / row.se
     zs.append(z)
-    print(f"teacher {q:18s} theory {float(getattr(th, q)):8.4f}  MC {row['mean']:8.4f} ± {row.se:.4f}  z = {z:+.2f}")
+    print(
+        f"teacher {q:18s} theory {float(getattr(th, q)):8.4f}  MC {row['mean']:8.4f} ± {row.se:.4f}  z = {z:+.2f}"
+    )
 assert np.all(np.abs(zs) < 4), "saddle point and simulation disagree"
-print("clean-label Bayes error:", float(cls.gmm_bayes_error(alpha, delta)))
+print("clean-label Bayes error:", float(cls.gmm_bayes_error(sample_ratio, delta)))
 for st in range(1, mc.stage.max() + 1):
     row = mc[(mc.stage == st) & (mc.quantity == "gain")].iloc[0]
     err = mc[(mc.stage == st) & (mc.quantity == "test_error")].iloc[0]
-    print(f"SD stage {st} (hard pseudo-labels): test error {err['mean']:.4f} ± {err.se:.4f}, "
-          f"paired gain over the teacher {row['mean']:.4f} ± {row.se:.4f}")
+    print(
+        f"SD stage {st} (hard pseudo-labels): test error {err['mean']:.4f} ± {err.se:.4f}, "
+        f"paired gain over the teacher {row['mean']:.4f} ± {row.se:.4f}"
+    )
 
 a_line = np.geomspace(0.1, 20, 100)
 fig, ax = plt.subplots(figsize=(6, 3.8))
-ax.plot(a_line, cls.gmm_first_stage(a_line, delta, rho, flip, lam).test_error, "k", label="teacher (theory)")
+ax.plot(
+    a_line,
+    cls.gmm_first_stage(a_line, delta, rho, corruption=corruption, lam=lam).test_error,
+    "k",
+    label="teacher (theory)",
+)
 ax.plot(a_line, cls.gmm_bayes_error(a_line, delta), "k:", label="clean-label Bayes")
 for st, mk in list(zip((0, 1, 2), ("ko", "rs", "b^")))[: mc.stage.max() + 1]:
     e = mc[(mc.stage == st) & (mc.quantity == "test_error")].iloc[0]
-    ax.errorbar([alpha], [e["mean"]], [2 * e.se], fmt=mk, ms=5,
-                label="teacher (MC)" if st == 0 else f"SD stage {st} (MC)")
-ax.set(xscale="log", xlabel="α = M/N", ylabel="test error", title=f"Δ = {delta}, θ = {flip}, λ = {lam}")
+    ax.errorbar(
+        [sample_ratio],
+        [e["mean"]],
+        [2 * e.se],
+        fmt=mk,
+        ms=5,
+        label="teacher (MC)" if st == 0 else f"SD stage {st} (MC)",
+    )
+ax.set(
+    xscale="log",
+    xlabel="α = M/N",
+    ylabel="test error",
+    title=f"Δ = {delta}, θ = {corruption}, λ = {lam}",
+)
 ax.legend(fontsize=8)
 plt.show()

@@ -3,24 +3,38 @@
 import numpy as np
 import pytest
 
-from sdtheory.classification import (clustered_accuracy, clustered_features, clustered_gram,
-                                     clustered_labels, clustered_phase_diagram, corruption_range,
-                                     fit_soft_logistic, linearized_sd_factors, multi_round_sd,
-                                     soft_targets)
-from sdtheory.classification._clustered import TIE
+from sdtheory.classification import (
+    clustered_accuracy,
+    clustered_features,
+    clustered_gram,
+    clustered_labels,
+    clustered_phase_diagram,
+    corruption_range,
+    fit_soft_logistic,
+    linearized_sd_factors,
+    multi_round_sd,
+    soft_targets,
+)
+from sdtheory.classification._clustered_solver import TIE
 from tests._tol import ATOL_LOGIT
-
-
 
 
 def _full(n, c, d, K, m, lam, xi, features=False):
     """Teacher and student by full N-dimensional solves on explicit features (or the Gram)."""
-    y, noisy = clustered_labels(n, m, K)
-    A = clustered_features(n, c, d, K) if features else clustered_gram(n, c, d, K)
+    y, noisy = clustered_labels(n, n_corrupted_per_class=m, n_classes=K)
+    A = (
+        clustered_features(n, c, d, n_classes=K)
+        if features
+        else clustered_gram(n, c, d, n_classes=K)
+    )
     q0 = noisy.astype(float) if K == 2 else np.eye(K)[noisy]
-    fT = fit_soft_logistic(A, q0, lam, gram=not features)
-    fS = fit_soft_logistic(A, soft_targets(fT.probs, noisy, xi, None if K == 2 else K), lam,
-                           gram=not features)
+    fT = fit_soft_logistic(A, q0, lam=lam, gram=not features)
+    fS = fit_soft_logistic(
+        A,
+        soft_targets(fT.probs, noisy, xi=xi, n_classes=None if K == 2 else K),
+        lam=lam,
+        gram=not features,
+    )
     return y, noisy, fT, fS
 
 
@@ -37,7 +51,7 @@ def _acc(z, y, K):
 def test_reduced_equals_full_feature_solve(K, n, m, xi):
     c, d, lam = 0.45, 0.1, 0.2
     y, noisy, fT, fS = _full(n, c, d, K, m, lam, xi, features=True)
-    r = clustered_accuracy(n, c, d, m / n, lam, xi, n_classes=K)
+    r = clustered_accuracy(n, c, d, corruption=m / n, lam=lam, xi=xi, n_classes=K)
     g = y * K + noisy
     zT, zS = r.teacher_logits[g], r.student_logits[g]
     if K == 2:
@@ -57,9 +71,11 @@ def test_reduced_equals_full_feature_solve(K, n, m, xi):
     assert r.student_fresh == _acc(fS.predict_logits(Xf), ya, K)
 
 
-def test_note_probe_values():
-    # theory note: binary n=50, c=0.4, d=0.1, p=0.3
-    r = clustered_accuracy(50, 0.4, 0.1, 0.3, [0.1, 0.1, 0.1, 1.0, 1.0], [1.0, 1.5, 3.0, 1.0, 3.0])
+def test_probe_values():
+    # the probe of the theory page: binary n=50, c=0.4, d=0.1, corruption 0.3
+    r = clustered_accuracy(
+        50, 0.4, 0.1, corruption=0.3, lam=[0.1, 0.1, 0.1, 1.0, 1.0], xi=[1.0, 1.5, 3.0, 1.0, 3.0]
+    )
     np.testing.assert_array_equal(r.teacher_train, [0.7, 0.7, 0.7, 1.0, 1.0])
     np.testing.assert_array_equal(r.student_train, [0.7, 1.0, 1.0, 1.0, 0.3])
     # and the same by full solves (N = 100)
@@ -73,17 +89,20 @@ def _realizable(n, K):
     return np.arange(0, n + 1, step)
 
 
-@pytest.mark.parametrize("K, n, lam, xi, on, p_max", [
-    (2, 50, 0.1, 2.0, "train", None),   # one interval (0.034, 0.451)
-    (2, 50, 0.3, 4.0, "train", None),   # a narrow interior interval (0.255, 0.291)
-    (2, 50, 1.0, 3.0, "train", None),   # empty
-    (2, 40, 0.05, 1.5, "train", None),
-    (3, 30, 0.1, 2.0, "train", None),
-    (3, 30, 0.3, 6.0, "fresh", 0.99),   # fresh points: only beyond p ≈ 0.906
-])
+@pytest.mark.parametrize(
+    "K, n, lam, xi, on, p_max",
+    [
+        (2, 50, 0.1, 2.0, "train", None),  # one interval (0.034, 0.451)
+        (2, 50, 0.3, 4.0, "train", None),  # a narrow interior interval (0.255, 0.291)
+        (2, 50, 1.0, 3.0, "train", None),  # empty
+        (2, 40, 0.05, 1.5, "train", None),
+        (3, 30, 0.1, 2.0, "train", None),
+        (3, 30, 0.3, 6.0, "fresh", 0.99),  # fresh points: only beyond p ≈ 0.906
+    ],
+)
 def test_interval_endpoints_confirmed_by_full_solves(K, n, lam, xi, on, p_max):
     c, d = 0.4, 0.1
-    ivs = corruption_range(n, c, d, lam, xi, n_classes=K, on=on, p_max=p_max)
+    ivs = corruption_range(n, c, d, lam=lam, xi=xi, n_classes=K, on=on, corruption_max=p_max)
     ks = _realizable(n, K)
     ps = ks / n
     p_max = (K - 1) / K if p_max is None else p_max
@@ -109,24 +128,29 @@ def test_interval_endpoints_confirmed_by_full_solves(K, n, lam, xi, on, p_max):
             checked += 1
     # and the prediction is right at every realizable p (theory says where the gain is > 0)
     pred = np.array([any(lo < p < hi for lo, hi in ivs) for p in ps])
-    r = clustered_accuracy(n, c, d, ps, lam, xi, n_classes=K)
-    g = (r.student_train - r.teacher_train) if on == "train" else (r.student_fresh
-                                                                     - r.teacher_fresh)
+    r = clustered_accuracy(n, c, d, corruption=ps, lam=lam, xi=xi, n_classes=K)
+    g = (
+        (r.student_train - r.teacher_train)
+        if on == "train"
+        else (r.student_fresh - r.teacher_fresh)
+    )
     assert ((g > 1e-12) == pred)[(ps > 0) & (ps < p_max)].all()
     assert checked == sum((lo > 0) + (hi < p_max) for lo, hi in ivs)
 
 
 def test_interval_example_nonempty_and_empty():
-    assert corruption_range(50, 0.4, 0.1, 1.0, 3.0) == []
-    ivs = corruption_range(50, 0.4, 0.1, 0.1, 2.0)
+    assert corruption_range(50, 0.4, 0.1, lam=1.0, xi=3.0) == []
+    ivs = corruption_range(50, 0.4, 0.1, lam=0.1, xi=2.0)
     assert len(ivs) == 1 and 0.02 < ivs[0][0] < 0.04 and 0.44 < ivs[0][1] < 0.46
 
 
 def test_phase_diagram_matches_pointwise():
-    df = clustered_phase_diagram(20, 0.4, 0.1, [0.1, 0.25], [0.5, 2.0, 4.0], [0.1, 1.0])
+    df = clustered_phase_diagram(
+        20, 0.4, 0.1, corruption=[0.1, 0.25], xi=[0.5, 2.0, 4.0], lam=[0.1, 1.0]
+    )
     assert len(df) == 12
-    row = df[(df.p == 0.25) & (df.xi == 2.0) & (df.lam == 0.1)].iloc[0]
-    r = clustered_accuracy(20, 0.4, 0.1, 0.25, 0.1, 2.0)
+    row = df[(df.corruption == 0.25) & (df.xi == 2.0) & (df.lam == 0.1)].iloc[0]
+    r = clustered_accuracy(20, 0.4, 0.1, corruption=0.25, lam=0.1, xi=2.0)
     assert row.student_train == r.student_train and row.teacher_train == r.teacher_train
     assert (df.gain_train == df.student_train - df.teacher_train).all()
 
@@ -134,9 +158,9 @@ def test_phase_diagram_matches_pointwise():
 def test_linearized_closed_form_equals_eigen_route():
     # group-space linearized rounds (multi_round_sd) vs the eigen closed form on the full labels
     n, c, d, K, m, lam, xi, R = 8, 0.4, 0.1, 3, 2, 3.0, 1.7, 4
-    fac = linearized_sd_factors(n, c, d, lam, xi, R, n_classes=K)
-    G = clustered_gram(n, c, d, K)
-    y, noisy = clustered_labels(n, m, K)
+    fac = linearized_sd_factors(n, c, d, lam=lam, xi=xi, steps=R, n_classes=K)
+    G = clustered_gram(n, c, d, n_classes=K)
+    y, noisy = clustered_labels(n, n_corrupted_per_class=m, n_classes=K)
     Y = np.eye(K)[noisy] - 1.0 / K
     ev, U = np.linalg.eigh(G)
     nu_noise, nu_class = 1 - c, 1 - c + n * (c - d)
@@ -147,34 +171,37 @@ def test_linearized_closed_form_equals_eigen_route():
     for t in range(R + 1):
         if t:
             u = F @ (xi * u + (1 - xi) * Y)
-        coef = np.where(np.isclose(ev, nu_noise), fac.c_noise[t],
-                        np.where(np.isclose(ev, nu_class), fac.c_class[t], np.nan))
+        coef = np.where(
+            np.isclose(ev, nu_noise),
+            fac.c_noise[t],
+            np.where(np.isclose(ev, nu_class), fac.c_class[t], np.nan),
+        )
         keep = ~np.isnan(coef)
         Uk = U[:, keep]
         np.testing.assert_allclose(Uk.T @ u, coef[keep, None] * (Uk.T @ Y), atol=1e-12)
     # ξ = 1: c_t = f^{t+1}
-    f1 = linearized_sd_factors(n, c, d, lam, 1.0, 3)
+    f1 = linearized_sd_factors(n, c, d, lam=lam, xi=1.0, steps=3)
     np.testing.assert_allclose(f1.c_noise, f1.f_noise ** (np.arange(4) + 1), rtol=1e-12)
 
 
 def test_multi_round_exact_rounds_and_linearization():
     n, c, d, p, lam, xi = 30, 0.4, 0.1, 0.2, 0.1, 1.5
-    df = multi_round_sd(n, c, d, p, lam, xi, rounds=3)
+    df = multi_round_sd(n, c, d, corruption=p, lam=lam, xi=xi, steps=3)
     # exact round 1 = the one-step student
-    r = clustered_accuracy(n, c, d, p, lam, xi)
+    r = clustered_accuracy(n, c, d, corruption=p, lam=lam, xi=xi)
     assert df.train_acc[0] == r.teacher_train and df.train_acc[1] == r.student_train
     # large λ: linearization accurate; small λ: it is not (logits large)
-    big = multi_round_sd(n, c, d, p, 20.0, 1.0, rounds=3)
-    small = multi_round_sd(n, c, d, p, 0.02, 1.0, rounds=3)
+    big = multi_round_sd(n, c, d, corruption=p, lam=20.0, xi=1.0, steps=3)
+    small = multi_round_sd(n, c, d, corruption=p, lam=0.02, xi=1.0, steps=3)
     assert big.max_prob_err.max() < 1e-3
     assert small.max_prob_err.max() > 0.05
     # exact round 2 equals a student trained on the round-1 student by full solves
-    y, noisy = clustered_labels(n, 6, 2)
+    y, noisy = clustered_labels(n, n_corrupted_per_class=6)
     G = clustered_gram(n, c, d)
     q0 = noisy.astype(float)
-    f = fit_soft_logistic(G, q0, lam, gram=True)
+    f = fit_soft_logistic(G, q0, lam=lam, gram=True)
     for _ in range(2):
-        f = fit_soft_logistic(G, soft_targets(f.probs, noisy, xi), lam, gram=True)
+        f = fit_soft_logistic(G, soft_targets(f.probs, noisy, xi=xi), lam=lam, gram=True)
     assert df.train_acc[2] == _acc(f.logits, y, 2)
 
 
@@ -183,47 +210,53 @@ def test_simulated_labels_match_reduced_theory():
 
     xis = np.array([-1.0, 1.0, 2.0, 6.0])
     for K, n, m in [(3, 12, 4)]:  # multinomial path (binary Gram path: logistic tests)
-        sim = simulate_clustered_sd(n, 0.4, 0.1, m, 0.1, xis, n_classes=K, n_seeds=2)
-        th = clustered_accuracy(n, 0.4, 0.1, m / n, 0.1, xis, n_classes=K)
+        sim = simulate_clustered_sd(
+            n, 0.4, 0.1, n_corrupted_per_class=m, lam=0.1, xi=xis, n_classes=K, n_trials=2
+        )
+        th = clustered_accuracy(n, 0.4, 0.1, corruption=m / n, lam=0.1, xi=xis, n_classes=K)
         assert sim["max_grad_norm"] < 1e-10
         np.testing.assert_array_equal(sim["teacher_train"], th.teacher_train[0])
-        np.testing.assert_array_equal(sim["student_train"], np.broadcast_to(th.student_train,
-                                                                             (2, len(xis))))
+        np.testing.assert_array_equal(
+            sim["student_train"], np.broadcast_to(th.student_train, (2, len(xis)))
+        )
 
 
-@pytest.mark.parametrize("fn, kw, exc, match", [
-    (clustered_accuracy, dict(c=0.1, d=0.4), ValueError, "d < c"),
-    (clustered_accuracy, dict(c=1.0), ValueError, "c < 1"),
-    (clustered_accuracy, dict(d=-0.1), ValueError, "0 <= d"),
-    (clustered_accuracy, dict(p=1.2), ValueError, "p must"),
-    (clustered_accuracy, dict(lam=0.0), ValueError, "lam"),
-    (clustered_accuracy, dict(xi=float("nan")), ValueError, "xi"),
-    (clustered_accuracy, dict(n_per_class=0), ValueError, "n_per_class"),
-    (clustered_accuracy, dict(n_per_class=2.5), TypeError, "n_per_class"),
-    (clustered_accuracy, dict(n_classes=1), ValueError, "n_classes"),
-    (corruption_range, dict(on="test"), ValueError, "on"),
-    (corruption_range, dict(p_max=0.0), ValueError, "p_max"),
-    (corruption_range, dict(n_grid=2), ValueError, "n_grid"),
-    (corruption_range, dict(lam=[0.1, 0.2]), TypeError, "lam must be a scalar"),
-])
+@pytest.mark.parametrize(
+    "fn, kw, exc, match",
+    [
+        (clustered_accuracy, dict(c=0.1, d=0.4), ValueError, "d < c"),
+        (clustered_accuracy, dict(c=1.0), ValueError, "c < 1"),
+        (clustered_accuracy, dict(d=-0.1), ValueError, "0 <= d"),
+        (clustered_accuracy, dict(corruption=1.2), ValueError, "corruption must"),
+        (clustered_accuracy, dict(lam=0.0), ValueError, "lam"),
+        (clustered_accuracy, dict(xi=float("nan")), ValueError, "xi"),
+        (clustered_accuracy, dict(n_per_class=0), ValueError, "n_per_class"),
+        (clustered_accuracy, dict(n_per_class=2.5), TypeError, "n_per_class"),
+        (clustered_accuracy, dict(n_classes=1), ValueError, "n_classes"),
+        (corruption_range, dict(on="test"), ValueError, "on"),
+        (corruption_range, dict(corruption_max=0.0), ValueError, "corruption_max"),
+        (corruption_range, dict(n_grid=2), ValueError, "n_grid"),
+        (corruption_range, dict(lam=[0.1, 0.2]), TypeError, "lam must be a real number"),
+    ],
+)
 def test_validation(fn, kw, exc, match):
     base = dict(n_per_class=10, c=0.4, d=0.1, lam=0.1, xi=2.0)
     if fn is clustered_accuracy:
-        base["p"] = 0.2
+        base["corruption"] = 0.2
     base.update(kw)
     with pytest.raises(exc, match=match):
         fn(**base)
 
 
 def test_validation_helpers():
-    with pytest.raises(ValueError, match="n_corrupt"):
-        clustered_labels(10, 3, 3)
-    with pytest.raises(ValueError, match="rounds"):
-        multi_round_sd(10, 0.4, 0.1, 0.2, 0.1, 1.0, rounds=-1)
+    with pytest.raises(ValueError, match="n_corrupted_per_class"):
+        clustered_labels(10, n_corrupted_per_class=3, n_classes=3)
+    with pytest.raises(ValueError, match="steps"):
+        multi_round_sd(10, 0.4, 0.1, corruption=0.2, lam=0.1, xi=1.0, steps=-1)
     with pytest.raises(ValueError, match="lam"):
-        linearized_sd_factors(10, 0.4, 0.1, -1.0, 1.0, 2)
-    with pytest.raises(ValueError, match="p must"):
-        clustered_phase_diagram(10, 0.4, 0.1, [0.1, 2.0], [1.0], [0.1])
+        linearized_sd_factors(10, 0.4, 0.1, lam=-1.0, xi=1.0, steps=2)
+    with pytest.raises(ValueError, match="corruption must"):
+        clustered_phase_diagram(10, 0.4, 0.1, corruption=[0.1, 2.0], xi=[1.0], lam=[0.1])
 
 
 def test_validation_model_builders_and_simulation():
@@ -236,13 +269,13 @@ def test_validation_model_builders_and_simulation():
     with pytest.raises(TypeError, match="n_per_class"):
         clustered_gram(5.0, 0.4, 0.1)
     for kw, exc, match in [
-        (dict(n_corrupt=11), ValueError, "n_corrupt"),
+        (dict(n_corrupted_per_class=11), ValueError, "n_corrupted_per_class"),
         (dict(c=0.1, d=0.2), ValueError, "d < c"),
         (dict(lam=0.0), ValueError, "lam"),
-        (dict(xis=[np.nan]), ValueError, "xis"),
-        (dict(n_seeds=1.5), TypeError, "n_seeds"),
+        (dict(xi=[np.nan]), ValueError, "xi"),
+        (dict(n_trials=1.5), TypeError, "n_trials"),
     ]:
-        base = dict(n_per_class=10, c=0.4, d=0.1, n_corrupt=2, lam=0.1, xis=[1.0])
+        base = dict(n_per_class=10, c=0.4, d=0.1, n_corrupted_per_class=2, lam=0.1, xi=[1.0])
         base.update(kw)
         with pytest.raises(exc, match=match):
             simulate_clustered_sd(**base)

@@ -1,16 +1,20 @@
-"""Gaussian mixture with flipped labels: first-stage theory vs the note's equations and Monte Carlo;
-the SD-stage pattern from converged Monte Carlo (issue 5)."""
+"""Gaussian mixture with flipped labels: first-stage theory vs the published equations and Monte
+Carlo; the SD-stage pattern from converged Monte Carlo."""
 
 import numpy as np
 import pytest
 
 from sdtheory.classification import gmm_bayes_error, gmm_first_stage, gmm_test_error
-from sdtheory.classification._gmm import _note_fixed_point
+from sdtheory.classification._gmm import _published_fixed_point
 from tests._tol import RTOL_EXACT, Z
 
 
+def _kw(case):
+    """(sample_ratio, delta, rho, corruption, lam) -> model args, keyword args."""
+    return case[:3], {"corruption": case[3], "lam": case[4]}
 
-CASES = [  # (alpha, delta, rho, flip, lam)
+
+CASES = [  # (sample_ratio, delta, rho, corruption, lam)
     (2.0, 1.0, 0.5, 0.2, 0.5),
     (1.5, 1.0, 0.3, 0.1, 0.2),
     (0.5, 1.0, 0.5, 0.2, 0.1),
@@ -19,31 +23,38 @@ CASES = [  # (alpha, delta, rho, flip, lam)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_closed_form_equals_note_fixed_point(case):
-    r = gmm_first_stage(*case)
-    m, Q, b, chi = _note_fixed_point(*case)
+def test_closed_form_equals_published_fixed_point(case):
+    mod, kw = _kw(case)
+    r = gmm_first_stage(*mod, **kw)
+    m, Q, b, chi = _published_fixed_point(*case)
     np.testing.assert_allclose([r.m, r.Q, r.b, r.chi], [m, Q, b, chi], rtol=1e-9, atol=1e-12)
 
 
 def test_identities_and_limits():
     a = np.array([0.3, 1.0, 4.0, 50.0])
-    r = gmm_first_stage(a, 1.0, 0.4, 0.15, 0.3)
-    assert (r.Q >= r.m ** 2).all()  # Cauchy–Schwarz: (wᵀμ)²/N ≤ ‖w‖²/N
+    r = gmm_first_stage(a, 1.0, 0.4, corruption=0.15, lam=0.3)
+    assert (r.Q >= r.m**2).all()  # Cauchy–Schwarz: (wᵀμ)²/N ≤ ‖w‖²/N
     assert np.all(np.diff(r.test_error) < 0)  # more data, lower error
     # θ = 1/2: labels carry no information, m = 0, b = 0
-    r5 = gmm_first_stage(2.0, 1.0, 0.3, 0.5, 0.3)
+    r5 = gmm_first_stage(2.0, 1.0, 0.3, corruption=0.5, lam=0.3)
     assert abs(r5.m) < 1e-15 and abs(r5.b) < 1e-15
     # broadcasting equals pointwise
     for i, ai in enumerate(a):
-        ri = gmm_first_stage(ai, 1.0, 0.4, 0.15, 0.3)
-        np.testing.assert_allclose([ri.m, ri.Q, ri.test_error], [r.m[i], r.Q[i], r.test_error[i]],
-                                   rtol=RTOL_EXACT)
+        ri = gmm_first_stage(ai, 1.0, 0.4, corruption=0.15, lam=0.3)
+        np.testing.assert_allclose(
+            [ri.m, ri.Q, ri.test_error], [r.m[i], r.Q[i], r.test_error[i]], rtol=RTOL_EXACT
+        )
     # test-error formula: symmetric case is H(m/√(ΔQ))
     from scipy.stats import norm
-    assert np.isclose(gmm_test_error(0.3, 0.2, 0.0, 1.5, 0.5), norm.sf(0.3 / np.sqrt(0.3)))
+
+    assert np.isclose(
+        gmm_test_error(0.3, 0.2, 0.0, delta=1.5, rho=0.5), norm.sf(0.3 / np.sqrt(0.3))
+    )
     # the clean teacher never beats the Bayes reference (ρ = 1/2)
     for lam in [0.01, 0.1, 1.0, 10.0]:
-        assert gmm_first_stage(2.0, 1.0, 0.5, 0.0, lam).test_error >= gmm_bayes_error(2.0, 1.0)
+        assert gmm_first_stage(
+            2.0, 1.0, 0.5, corruption=0.0, lam=lam
+        ).test_error >= gmm_bayes_error(2.0, 1.0)
     # ρ ≠ 1/2: optimal threshold is at least as good as b = 0
     s = np.sqrt(1.0 * (1 + 1.0 / 2.0))
     e0 = 0.3 * norm.sf(1 / s) + 0.7 * norm.sf(1 / s)
@@ -53,7 +64,7 @@ def test_identities_and_limits():
 def test_bayes_reference_by_optimal_ridge_limit():
     # clean labels, ρ = 1/2: the optimal-λ squared-loss teacher reaches the Bayes error
     lams = np.geomspace(1e-3, 1e3, 400)
-    best = gmm_first_stage(2.0, 1.0, 0.5, 0.0, lams).test_error.min()
+    best = gmm_first_stage(2.0, 1.0, 0.5, corruption=0.0, lam=lams).test_error.min()
     np.testing.assert_allclose(best, gmm_bayes_error(2.0, 1.0), rtol=1e-4)
 
 
@@ -61,8 +72,9 @@ def _mc_vs_theory(N, cases, n_seeds, seed=0, stages=0):
     from sdtheory.simulate import gmm_sd_summary
 
     for case in cases:
-        th = gmm_first_stage(*case)
-        df = gmm_sd_summary(N, *case, stages=stages, n_seeds=n_seeds, seed=seed, batch=8)
+        mod, kw = _kw(case)
+        th = gmm_first_stage(*mod, **kw)
+        df = gmm_sd_summary(N, *mod, **kw, steps=stages, n_trials=n_seeds, seed=seed, batch_size=8)
         for q in ["m", "Q", "b", "test_error", "train_error_clean"]:
             row = df[(df.stage == 0) & (df.quantity == q)].iloc[0]
             t = getattr(th, q)
@@ -72,8 +84,7 @@ def _mc_vs_theory(N, cases, n_seeds, seed=0, stages=0):
 def test_first_stage_matches_monte_carlo_small():
     # one compiled shape (N = 300, M = 600, one SD stage: shared with the SD-stage test below)
     # for both ρ = 1/2 and ρ ≠ 1/2; stage 0 is the teacher
-    _mc_vs_theory(300, [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)], n_seeds=16,
-                  stages=1)
+    _mc_vs_theory(300, [(2.0, 1.0, 0.5, 0.2, 0.5), (2.0, 1.0, 0.3, 0.1, 0.2)], n_seeds=16, stages=1)
 
 
 @pytest.mark.slow
@@ -88,7 +99,17 @@ def test_sd_hard_labels_help_most_at_moderate_alpha():
 
     gains = {}
     for a in [0.25, 1.0, 4.0, 16.0]:
-        df = gmm_sd_summary(400, a, 1.0, 0.5, 0.2, 1.0, stages=1, beta=np.inf, n_seeds=8)
+        df = gmm_sd_summary(
+            400,
+            a,
+            1.0,
+            0.5,
+            corruption=0.2,
+            lam=1.0,
+            steps=1,
+            inverse_temperature=np.inf,
+            n_trials=8,
+        )
         row = df[df.quantity == "gain"].iloc[0]
         gains[a] = (row["mean"], row.se)
     mid = max(gains[1.0], gains[4.0])
@@ -102,8 +123,17 @@ def test_sd_hard_labels_help_most_at_moderate_alpha():
 def test_sd_monte_carlo_converges_in_N():
     from sdtheory.simulate import gmm_sd_convergence
 
-    df = gmm_sd_convergence([250, 500, 1000], 2.0, 1.0, 0.5, 0.2, 1.0, stages=2, beta=np.inf,
-                            seeds_at={250: 16, 500: 8, 1000: 4})
+    df = gmm_sd_convergence(
+        [250, 500, 1000],
+        2.0,
+        1.0,
+        0.5,
+        corruption=0.2,
+        lam=1.0,
+        steps=2,
+        inverse_temperature=np.inf,
+        n_trials_at={250: 16, 500: 8, 1000: 4},
+    )
     te = df[df.quantity == "test_error"].set_index(["N", "stage"])
     for st in (1, 2):
         a, b = te.loc[(500, st)], te.loc[(1000, st)]
@@ -113,13 +143,20 @@ def test_sd_monte_carlo_converges_in_N():
     assert sd[1000] < sd[250]
 
 
-@pytest.mark.parametrize("kw, match", [
-    (dict(alpha=0.0), "alpha"), (dict(delta=-1.0), "delta"), (dict(rho=1.0), "rho"),
-    (dict(flip=1.5), "flip"), (dict(lam=0.0), "lam"), (dict(loss="hinge"), "loss"),
-    (dict(alpha=float("nan")), "alpha"),
-])
+@pytest.mark.parametrize(
+    "kw, match",
+    [
+        (dict(sample_ratio=0.0), "sample_ratio"),
+        (dict(delta=-1.0), "delta"),
+        (dict(rho=1.0), "rho"),
+        (dict(corruption=1.5), "corruption"),
+        (dict(lam=0.0), "lam"),
+        (dict(loss="hinge"), "loss"),
+        (dict(sample_ratio=float("nan")), "sample_ratio"),
+    ],
+)
 def test_first_stage_validation(kw, match):
-    base = dict(alpha=2.0, delta=1.0, rho=0.5, flip=0.2, lam=0.5)
+    base = dict(sample_ratio=2.0, delta=1.0, rho=0.5, corruption=0.2, lam=0.5)
     base.update(kw)
     with pytest.raises(ValueError, match=match):
         gmm_first_stage(**base)
@@ -127,15 +164,20 @@ def test_first_stage_validation(kw, match):
 
 def test_other_validation():
     with pytest.raises(ValueError, match="Q"):
-        gmm_test_error(0.1, 0.0, 0.0, 1.0, 0.5)
+        gmm_test_error(0.1, 0.0, 0.0, delta=1.0, rho=0.5)
     with pytest.raises(ValueError, match="rho"):
         gmm_bayes_error(1.0, 1.0, 0.0)
     from sdtheory.simulate import simulate_gmm_sd
 
-    for kw, match in [(dict(n_features=1), "n_features"), (dict(beta=0.0), "beta"),
-                      (dict(n_seeds=1), "n_seeds"), (dict(stages=-1), "stages"),
-                      (dict(flip=2.0), "flip"), (dict(batch=0), "batch")]:
-        base = dict(n_features=20, alpha=2.0, delta=1.0, rho=0.5, flip=0.2, lam=0.5)
+    for kw, match in [
+        (dict(n_features=1), "n_features"),
+        (dict(inverse_temperature=0.0), "inverse_temperature"),
+        (dict(n_trials=1), "n_trials"),
+        (dict(steps=-1), "steps"),
+        (dict(corruption=2.0), "corruption"),
+        (dict(batch_size=0), "batch_size"),
+    ]:
+        base = dict(n_features=20, sample_ratio=2.0, delta=1.0, rho=0.5, corruption=0.2, lam=0.5)
         base.update(kw)
         with pytest.raises(ValueError, match=match):
             simulate_gmm_sd(**base)
@@ -143,10 +185,19 @@ def test_other_validation():
 
 @pytest.mark.slow
 def test_one_sd_stage_beats_teacher_only_above_a_flip_rate():
-    from sdtheory.simulate import gmm_sd_flip_scan
+    from sdtheory.simulate import gmm_sd_corruption_scan
 
-    tab, wins = gmm_sd_flip_scan([0.0, 0.25], 300, 2.0, 1.0, 0.5, 1.0, n_seeds=16, batch=16,
-                                 beta=np.inf)
+    tab, wins = gmm_sd_corruption_scan(
+        300,
+        2.0,
+        1.0,
+        0.5,
+        corruptions=[0.0, 0.25],
+        lam=1.0,
+        n_trials=16,
+        batch_size=16,
+        inverse_temperature=np.inf,
+    )
     clean, noisy = tab.iloc[0], tab.iloc[1]
     assert clean.gain < -Z * clean.gain_se  # clean labels: hard pseudo-labels only lose
     assert noisy.gain > Z * noisy.gain_se  # θ = 0.25: one SD stage wins
@@ -158,10 +209,15 @@ def test_sd_stage_with_xi_zero_repeats_the_teacher():
     from sdtheory.classification import gmm_sd_stage
 
     for case in CASES:
-        r = gmm_sd_stage(*case, xi=0.0)
+        mod, kw = _kw(case)
+        r = gmm_sd_stage(*mod, **kw, xi=0.0)
         t = r.teacher
-        np.testing.assert_allclose([r.m, r.Q, r.b, r.R, r.test_error],
-                                   [t.m, t.Q, t.b, t.Q, t.test_error], rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(
+            [r.m, r.Q, r.b, r.R, r.test_error],
+            [t.m, t.Q, t.b, t.Q, t.test_error],
+            rtol=1e-10,
+            atol=1e-13,
+        )
 
 
 def test_sd_stage_soft_quadrature_tends_to_hard_closed_form():
@@ -170,9 +226,9 @@ def test_sd_stage_soft_quadrature_tends_to_hard_closed_form():
     # β → ∞: tanh(βh/2) → sign(h); quadrature (soft) vs closed form (hard). The soft route only
     # converges like 1/β (the φ' spike is resolved by the 161-node rule only for moderate β),
     # so compare at β = 30 with a tolerance set by the β = 15 → 30 change.
-    hard = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0)
-    s15 = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0, beta=15.0)
-    s30 = gmm_sd_stage(2.0, 1.0, 0.4, 0.2, 1.0, beta=30.0)
+    hard = gmm_sd_stage(2.0, 1.0, 0.4, corruption=0.2, lam=1.0)
+    s15 = gmm_sd_stage(2.0, 1.0, 0.4, corruption=0.2, lam=1.0, inverse_temperature=15.0)
+    s30 = gmm_sd_stage(2.0, 1.0, 0.4, corruption=0.2, lam=1.0, inverse_temperature=30.0)
     for q in ("m", "Q", "b", "test_error"):
         d30 = abs(getattr(s30, q) - getattr(hard, q))
         d15 = abs(getattr(s15, q) - getattr(hard, q))
@@ -189,9 +245,11 @@ def test_reaction_trace_identity_on_a_finite_matrix():
     ev = np.linalg.eigvalsh(X.T @ X)
     lhs = delta * np.mean(ev / (ev + 2 * lam) ** 2)
     h = 1e-5
-    chi = gmm_first_stage(alpha, delta, 0.5, 0.0, lam).chi
-    dchi = (gmm_first_stage(alpha, delta, 0.5, 0.0, lam + h).chi
-            - gmm_first_stage(alpha, delta, 0.5, 0.0, lam - h).chi) / (2 * h)
+    chi = gmm_first_stage(alpha, delta, 0.5, corruption=0.0, lam=lam).chi
+    dchi = (
+        gmm_first_stage(alpha, delta, 0.5, corruption=0.0, lam=lam + h).chi
+        - gmm_first_stage(alpha, delta, 0.5, corruption=0.0, lam=lam - h).chi
+    ) / (2 * h)
     rhs = delta * (chi + lam * dchi) / 2
     # finite-N fluctuation of a normalized trace is O(1/N)
     assert abs(lhs - rhs) < 5.0 / N * rhs
@@ -203,9 +261,18 @@ def _sd_mc_vs_theory(N, cases, n_seeds, seed):
     from sdtheory.simulate import simulate_gmm_sd
 
     for beta, case in cases:
-        r = gmm_sd_stage(*case, beta=beta)
-        out = simulate_gmm_sd(N, *case, stages=1, beta=beta, n_seeds=n_seeds, seed=seed,
-                              batch=8)
+        mod, kw = _kw(case)
+        r = gmm_sd_stage(*mod, **kw, inverse_temperature=beta)
+        out = simulate_gmm_sd(
+            N,
+            *mod,
+            **kw,
+            steps=1,
+            inverse_temperature=beta,
+            n_trials=n_seeds,
+            seed=seed,
+            batch_size=8,
+        )
         for i, q in enumerate(("m", "Q", "b", "test_error")):
             v = out[:, 1, i]
             se = v.std(ddof=1) / np.sqrt(n_seeds)
@@ -220,45 +287,54 @@ def _sd_mc_vs_theory(N, cases, n_seeds, seed):
 
 
 def test_sd_stage_matches_monte_carlo_small():
-    _sd_mc_vs_theory(300, [(np.inf, (2.0, 1.0, 0.5, 0.2, 1.0)), (1.0, (2.0, 1.0, 0.5, 0.2, 1.0))],
-                     n_seeds=16, seed=21)
+    _sd_mc_vs_theory(
+        300,
+        [(np.inf, (2.0, 1.0, 0.5, 0.2, 1.0)), (1.0, (2.0, 1.0, 0.5, 0.2, 1.0))],
+        n_seeds=16,
+        seed=21,
+    )
 
 
 @pytest.mark.slow
 def test_sd_stage_matches_monte_carlo():
     # α ≥ 1/2: at smaller α (tiny m) the finite-N spread of b inflates the *mean* test error over
     # seeds (Jensen; decays like 1/N) although m, Q, b agree
-    cases = [(beta, c) for beta in (np.inf, 1.0) for c in
-             [(0.5, 1.0, 0.5, 0.2, 0.1), (2.0, 1.0, 0.3, 0.1, 0.2), (4.0, 1.0, 0.5, 0.3, 0.5)]]
+    cases = [
+        (beta, c)
+        for beta in (np.inf, 1.0)
+        for c in [(0.5, 1.0, 0.5, 0.2, 0.1), (2.0, 1.0, 0.3, 0.1, 0.2), (4.0, 1.0, 0.5, 0.3, 0.5)]
+    ]
     _sd_mc_vs_theory(800, cases, n_seeds=32, seed=77)
 
 
 @pytest.mark.slow
 def test_flip_range_theory_matches_monte_carlo_signs():
-    from sdtheory.classification import gmm_sd_flip_range
-    from sdtheory.simulate import gmm_sd_flip_scan
+    from sdtheory.classification import gmm_sd_corruption_range
+    from sdtheory.simulate import gmm_sd_corruption_scan
 
-    (lo, hi), = gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0)
+    ((lo, hi),) = gmm_sd_corruption_range(2.0, 1.0, 0.5, lam=1.0)
     assert 0 < lo < 0.1 and hi == 0.5
-    tab, _ = gmm_sd_flip_scan([0.0, 0.2], 600, 2.0, 1.0, 0.5, 1.0, n_seeds=32, batch=8, seed=9)
+    tab, _ = gmm_sd_corruption_scan(
+        600, 2.0, 1.0, 0.5, corruptions=[0.0, 0.2], lam=1.0, n_trials=32, batch_size=8, seed=9
+    )
     assert tab.gain[0] < -Z * tab.gain_se[0] and tab.gain[1] > Z * tab.gain_se[1]
 
 
 def test_sd_stage_validation():
-    from sdtheory.classification import gmm_sd_flip_range, gmm_sd_stage
+    from sdtheory.classification import gmm_sd_corruption_range, gmm_sd_stage
 
-    with pytest.raises(ValueError, match="beta"):
-        gmm_sd_stage(2.0, 1.0, 0.5, 0.2, 1.0, beta=0.0)
+    with pytest.raises(ValueError, match="inverse_temperature"):
+        gmm_sd_stage(2.0, 1.0, 0.5, corruption=0.2, lam=1.0, inverse_temperature=0.0)
     with pytest.raises(ValueError, match="xi"):
-        gmm_sd_stage(2.0, 1.0, 0.5, 0.2, 1.0, xi=float("nan"))
-    with pytest.raises(TypeError, match="scalar"):
-        gmm_sd_stage([2.0, 3.0], 1.0, 0.5, 0.2, 1.0)
-    with pytest.raises(ValueError, match="flip"):
-        gmm_sd_stage(2.0, 1.0, 0.5, 1.2, 1.0)
+        gmm_sd_stage(2.0, 1.0, 0.5, corruption=0.2, lam=1.0, xi=float("nan"))
+    with pytest.raises(TypeError, match="sample_ratio must be a real number"):
+        gmm_sd_stage([2.0, 3.0], 1.0, 0.5, corruption=0.2, lam=1.0)
+    with pytest.raises(ValueError, match="corruption"):
+        gmm_sd_stage(2.0, 1.0, 0.5, corruption=1.2, lam=1.0)
     with pytest.raises(ValueError, match="n_grid"):
-        gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, n_grid=2)
-    with pytest.raises(ValueError, match="flip_max"):
-        gmm_sd_flip_range(2.0, 1.0, 0.5, 1.0, flip_max=0.0)
+        gmm_sd_corruption_range(2.0, 1.0, 0.5, lam=1.0, n_grid=2)
+    with pytest.raises(ValueError, match="corruption_max"):
+        gmm_sd_corruption_range(2.0, 1.0, 0.5, lam=1.0, corruption_max=0.0)
 
 
 def test_sd_stage_theory_gain_peaks_at_moderate_alpha():
@@ -266,7 +342,7 @@ def test_sd_stage_theory_gain_peaks_at_moderate_alpha():
     from sdtheory.classification import gmm_sd_stage
 
     alphas = np.geomspace(0.05, 100, 40)
-    g = np.array([gmm_sd_stage(a, 1.0, 0.5, 0.2, 1.0).gain for a in alphas])
+    g = np.array([gmm_sd_stage(a, 1.0, 0.5, corruption=0.2, lam=1.0).gain for a in alphas])
     i = int(np.argmax(g))
     assert 0 < i < len(alphas) - 1 and 1.0 < alphas[i] < 10.0
     assert g[i] > 5 * max(g[0], g[-1], 0)
@@ -277,8 +353,9 @@ def _bce_mc_vs_theory(N, cases, n_seeds, seed):
     from sdtheory.simulate import simulate_gmm_bce_teacher
 
     for case in cases:
-        r = gmm_first_stage(*case, loss="bce")
-        out = simulate_gmm_bce_teacher(N, *case, n_seeds=n_seeds, seed=seed, batch=8)
+        mod, kw = _kw(case)
+        r = gmm_first_stage(*mod, **kw, loss="bce")
+        out = simulate_gmm_bce_teacher(N, *mod, **kw, n_trials=n_seeds, seed=seed, batch_size=8)
         assert out[:, 5].max() < 1e-9  # every fit converged
         for i, q in enumerate(("m", "Q", "b", "test_error", "train_error_clean")):
             v = out[:, i]
@@ -296,8 +373,10 @@ def test_bce_first_stage_matches_monte_carlo():
 
 
 def test_bce_first_stage_properties():
-    r = gmm_first_stage([0.5, 2.0, 8.0], 1.0, 0.5, 0.2, 0.5, loss="bce")
-    assert np.all(np.diff(r.test_error) < 0) and (r.Q >= r.m ** 2).all()
+    r = gmm_first_stage([0.5, 2.0, 8.0], 1.0, 0.5, corruption=0.2, lam=0.5, loss="bce")
+    assert np.all(np.diff(r.test_error) < 0) and (r.Q >= r.m**2).all()
     assert np.allclose(r.b, 0, atol=1e-12)  # ρ = 1/2: no bias by symmetry
-    r5 = gmm_first_stage(2.0, 1.0, 0.3, 0.5, 0.5, loss="bce")  # θ = 1/2: no information
+    r5 = gmm_first_stage(
+        2.0, 1.0, 0.3, corruption=0.5, lam=0.5, loss="bce"
+    )  # θ = 1/2: no information
     assert abs(r5.m) < 1e-10

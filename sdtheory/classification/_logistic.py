@@ -5,6 +5,10 @@ negative entries when ``ξ > 1``. Cross-entropy is linear in the target,
 ``ℓ(q, z) = LSE(z) − qᵀz`` (binary: ``log(1 + e^z) − q z``), hence convex in the logits ``z`` for
 every real ``q``; with ``λ > 0`` the regularized problem is strongly convex and has one minimizer.
 The loss is **summed** over the training points (not averaged), as everywhere in the package.
+
+Penalty factor: the logistic models carry ``(λ/2)‖W‖²`` (ridge regression elsewhere in the package
+carries ``λ‖θ‖²``). A two-column softmax with penalty ``λ`` equals the binary one-logit model with
+penalty ``λ/2``. See the theory page :doc:`/theory/classification`.
 """
 
 from __future__ import annotations
@@ -13,32 +17,35 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import check_choice, check_finite, check_int, check_matrix, check_psd
+from .._validate import check_finite, check_int, check_matrix, check_psd, check_scalar
 
 __all__ = [
     "LogisticFit",
     "fit_soft_logistic",
-    "soft_targets",
     "sigmoid",
+    "soft_targets",
     "softmax",
-    "corrupt_labels",
 ]
 
 
 def sigmoid(z):
     """Numerically stable logistic function ``1/(1 + e^{−z})``.
 
+    See the theory page :doc:`/theory/classification`.
+
     Examples
     --------
     >>> float(sigmoid(0.0)), float(sigmoid(-800.0))
     (0.5, 0.0)
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = check_finite(z, "z")
     return np.exp(-np.logaddexp(0.0, -z))
 
 
-def softmax(z, axis: int = -1):
+def softmax(z, *, axis: int = -1):
     """Numerically stable softmax along ``axis``.
+
+    See the theory page :doc:`/theory/classification`.
 
     Examples
     --------
@@ -46,7 +53,10 @@ def softmax(z, axis: int = -1):
     array([[0.5, 0.5],
            [1. , 0. ]])
     """
-    z = np.asarray(z, dtype=np.float64)
+    z = check_finite(z, "z")
+    nd = max(z.ndim, 1)
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -nd <= axis < nd:
+        raise ValueError(f"axis must be an int in [-{nd}, {nd}), got {axis!r}")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
 
@@ -59,6 +69,8 @@ def _lse(z):
 @dataclass(frozen=True)
 class LogisticFit:
     """Result of :func:`fit_soft_logistic`.
+
+    See the theory page :doc:`/theory/classification`.
 
     Attributes
     ----------
@@ -98,7 +110,9 @@ class LogisticFit:
 def _check_targets(targets, n):
     q = check_finite(targets, "targets")
     if q.ndim not in (1, 2):
-        raise ValueError(f"targets must be (N,) for binary or (N, K) soft targets, got shape {q.shape}")
+        raise ValueError(
+            f"targets must be (N,) for binary or (N, K) soft targets, got shape {q.shape}"
+        )
     if q.shape[0] != n:
         raise ValueError(f"targets must have {n} rows (one per training point), got {q.shape[0]}")
     if q.ndim == 2:
@@ -111,19 +125,17 @@ def _check_targets(targets, n):
 
 
 def _check_lam(lam, q):
-    if isinstance(lam, (str, bytes)) or lam is None or np.ndim(lam) != 0:
-        raise TypeError(f"lam must be a scalar number, got {lam!r}")
-    lam = float(lam)
-    if not np.isfinite(lam) or lam < 0:
-        raise ValueError(f"lam must be a finite number > 0, got {lam}")
+    lam = check_scalar(lam, "lam", low=0.0)
     if lam == 0:
         outside = (q < 0).any() or (q > 1).any()
         if outside:
             raise ValueError(
-                "lam = 0 with targets outside [0, 1] (e.g. ξ > 1): the soft-target cross-entropy is "
-                "unbounded below; use lam > 0")
-        raise ValueError("lam must be > 0 (with lam = 0 a minimizer need not exist, e.g. on "
-                         "separable data)")
+                "lam = 0 with targets outside [0, 1] (e.g. ξ > 1): the soft-target "
+                "cross-entropy is unbounded below; use lam > 0"
+            )
+        raise ValueError(
+            "lam must be > 0 (with lam = 0 a minimizer need not exist, e.g. on separable data)"
+        )
     return lam
 
 
@@ -145,8 +157,9 @@ def _curv(p, binary):
     return np.einsum("ik,kl->ikl", p, np.eye(p.shape[1])) - p[:, :, None] * p[:, None, :]
 
 
-def fit_soft_logistic(X_or_gram, targets, lam, gram: bool = False, *, tol: float = 1e-10,
-                      max_iter: int = 200) -> LogisticFit:
+def fit_soft_logistic(
+    X_or_gram, targets, *, lam, gram: bool = False, tol: float = 1e-10, max_iter: int = 200
+) -> LogisticFit:
     r"""Exact ℓ2-regularized logistic regression with soft (possibly negative) targets.
 
     Parameters
@@ -158,7 +171,8 @@ def fit_soft_logistic(X_or_gram, targets, lam, gram: bool = False, *, tol: float
         soft targets with rows summing to 1 for multinomial regression. Any real values are
         allowed (the SD student with ``ξ > 1`` has targets outside ``[0, 1]``).
     lam : float
-        Ridge strength ``λ > 0``. ``λ = 0`` is refused: with targets outside ``[0, 1]`` the loss
+        Penalty ``λ > 0`` on ``(λ/2)‖W‖²`` (half the ridge factor; the loss is summed over the
+        points). ``λ = 0`` is refused: with targets outside ``[0, 1]`` the loss
         is unbounded below, and with hard targets a minimizer need not exist.
     gram : bool
         Whether ``X_or_gram`` is a Gram matrix (kernel form).
@@ -181,8 +195,10 @@ def fit_soft_logistic(X_or_gram, targets, lam, gram: bool = False, *, tol: float
     the step ``(S G + λI)Δ = −(p − q + λβ)`` (``S`` the per-point Hessians of ``ℓ``) and an
     Armijo line search on the convex objective. Features use Newton on ``W`` with the exact
     Hessian ``Σ_i S_i ⊗ x_i x_iᵀ + λI``. Both converge quadratically; the objective is
-    ``λ``-strongly convex, so the minimizer is unique. Note that a two-column softmax with
+    ``λ``-strongly convex, so the minimizer is unique. A two-column softmax with
     penalty ``λ`` equals the binary (one-logit) model with penalty ``λ/2``.
+
+    See the theory page :doc:`/theory/classification`.
 
     References
     ----------
@@ -206,9 +222,7 @@ def fit_soft_logistic(X_or_gram, targets, lam, gram: bool = False, *, tol: float
     n = A.shape[0]
     q = _check_targets(targets, n)
     lam = _check_lam(lam, q)
-    tol = float(tol)
-    if not tol > 0:
-        raise ValueError(f"tol must be > 0, got {tol}")
+    tol = check_scalar(tol, "tol", low=0.0, low_open=True)
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     binary = q.ndim == 1
     K = 1 if binary else q.shape[1]
@@ -266,8 +280,10 @@ def _fit_features(X, q, lam, binary, K, tol, max_iter):
             t, fn = 1.0, obj(w + d)
         w = w + t * d
         f = fn
-    raise RuntimeError(f"fit_soft_logistic: Newton did not reach tol={tol:g} in {max_iter} "
-                       f"iterations (gradient norm {gn:.3g})")
+    raise RuntimeError(
+        f"fit_soft_logistic: Newton did not reach tol={tol:g} in {max_iter} "
+        f"iterations (gradient norm {gn:.3g})"
+    )
 
 
 def _fit_gram(G, q, lam, binary, K, tol, max_iter):
@@ -308,17 +324,20 @@ def _fit_gram(G, q, lam, binary, K, tol, max_iter):
             t, fn = 1.0, obj(beta + d)
         beta = beta + t * d
         f = fn
-    raise RuntimeError(f"fit_soft_logistic: Newton did not reach tol={tol:g} in {max_iter} "
-                       f"iterations (residual norm {rn:.3g})")
+    raise RuntimeError(
+        f"fit_soft_logistic: Newton did not reach tol={tol:g} in {max_iter} "
+        f"iterations (residual norm {rn:.3g})"
+    )
 
 
-def soft_targets(teacher_probs, labels, xi, n_classes: int | None = None):
+def soft_targets(teacher_probs, labels, *, xi, n_classes: int | None = None):
     r"""Self-distillation targets ``q = ξ·p_teacher + (1 − ξ)·onehot(label)``.
 
     Parameters
     ----------
     teacher_probs : array_like
-        ``(N,)`` binary probabilities ``P(class 1)`` or ``(N, K)`` class probabilities.
+        ``(N,)`` binary probabilities ``P(class 1)`` or ``(N, K)`` class probabilities, in
+        ``[0, 1]`` (rows summing to 1).
     labels : array_like of int
         Given (noisy) labels, ``(N,)``, in ``{0, …, K−1}`` (binary: ``{0, 1}``).
     xi : float
@@ -331,113 +350,46 @@ def soft_targets(teacher_probs, labels, xi, n_classes: int | None = None):
     ndarray
         ``(N,)`` (binary) or ``(N, K)``; rows sum to 1 in the multinomial case.
 
+    Notes
+    -----
+    See the theory page :doc:`/theory/classification`.
+
     Examples
     --------
     >>> soft_targets([0.8, 0.3], [1, 0], xi=2.0)
     array([0.6, 0.6])
     """
     p = check_finite(teacher_probs, "teacher_probs")
-    xi = float(check_finite(xi, "xi"))
+    if p.ndim not in (1, 2):
+        raise ValueError(f"teacher_probs must be (N,) or (N, K), got shape {p.shape}")
+    if (p < 0).any() or (p > 1).any():
+        raise ValueError(
+            f"teacher_probs must lie in [0, 1], got range [{p.min():.6g}, {p.max():.6g}]"
+        )
+    if p.ndim == 2 and np.abs(p.sum(axis=1) - 1.0).max() > 1e-8:
+        raise ValueError("each row of teacher_probs must sum to 1")
+    xi = check_scalar(xi, "xi")
+    if isinstance(labels, (str, bytes)) or labels is None:
+        raise TypeError(f"labels must be an array of integers, got {type(labels).__name__}")
     lab = np.asarray(labels)
     if lab.ndim != 1 or lab.shape[0] != p.shape[0]:
         raise ValueError(f"labels must be 1-D with {p.shape[0]} entries, got shape {lab.shape}")
     if not np.issubdtype(lab.dtype, np.integer):
         raise TypeError("labels must be integers")
+    if n_classes is not None:
+        n_classes = check_int(n_classes, "n_classes", minimum=2)
     if p.ndim == 1:
+        if n_classes not in (None, 2):
+            raise ValueError(
+                f"n_classes must be 2 (or None) for binary teacher_probs of shape "
+                f"{p.shape}, got {n_classes}"
+            )
         if ((lab < 0) | (lab > 1)).any():
             raise ValueError("binary labels must be 0 or 1")
         return xi * p + (1 - xi) * lab
-    K = p.shape[1] if n_classes is None else check_int(n_classes, "n_classes", minimum=2)
+    K = p.shape[1] if n_classes is None else n_classes
     if p.ndim != 2 or p.shape[1] != K:
         raise ValueError(f"teacher_probs must have shape (N, {K}), got {p.shape}")
     if ((lab < 0) | (lab >= K)).any():
         raise ValueError(f"labels must lie in 0..{K - 1}")
     return xi * p + (1 - xi) * np.eye(K)[lab]
-
-
-def corrupt_labels(labels, rate, n_classes: int | None = None, *, kind: str = "symmetric",
-                   exact: bool = True, seed: int = 0, flip_to=None):
-    r"""Corrupt class labels at random, reproducibly.
-
-    Parameters
-    ----------
-    labels : array_like of int
-        Clean labels ``(N,)`` in ``{0, …, K−1}``.
-    rate : float
-        Corruption rate ``p ∈ [0, 1]``.
-    n_classes : int, optional
-        ``K`` (default: ``max(labels) + 1``, at least 2).
-    kind : {"symmetric", "asymmetric"}
-        ``"symmetric"``: a corrupted point gets another class (uniformly at random for Bernoulli
-        corruption; spread as evenly as possible over the other classes for exact corruption).
-        ``"asymmetric"``: class ``k`` is corrupted into ``flip_to[k]`` (default ``(k + 1) mod K``,
-        class-pair flips).
-    exact : bool
-        ``True``: exactly ``round(p·n_k)`` points of each class ``k`` are corrupted (chosen
-        uniformly without replacement). ``False``: each point independently with probability p.
-    seed : int
-        Seed of the NumPy generator (same inputs → same output).
-    flip_to : array_like of int, optional
-        Target class of each class for ``kind="asymmetric"``.
-
-    Returns
-    -------
-    noisy : ndarray of int
-        Corrupted labels.
-    corrupted : ndarray of bool
-        Which points were corrupted (``noisy != labels`` exactly there).
-
-    Examples
-    --------
-    >>> noisy, mask = corrupt_labels([0] * 10 + [1] * 10, 0.3, seed=1)
-    >>> int(mask.sum()), int((noisy != [0] * 10 + [1] * 10).sum())
-    (6, 6)
-    """
-    lab = np.asarray(labels)
-    if lab.ndim != 1 or lab.size == 0:
-        raise ValueError(f"labels must be a non-empty 1-D array, got shape {lab.shape}")
-    if not np.issubdtype(lab.dtype, np.integer):
-        raise TypeError("labels must be integers")
-    if (lab < 0).any():
-        raise ValueError("labels must be >= 0")
-    rate = float(check_finite(rate, "rate"))
-    if not 0 <= rate <= 1:
-        raise ValueError(f"rate must lie in [0, 1], got {rate}")
-    K = max(int(lab.max()) + 1, 2) if n_classes is None else check_int(n_classes, "n_classes",
-                                                                        minimum=2)
-    if (lab >= K).any():
-        raise ValueError(f"labels must lie in 0..{K - 1} for n_classes={K}")
-    check_choice(kind, "kind", {"symmetric", "asymmetric"})
-    if not isinstance(exact, (bool, np.bool_)):
-        raise TypeError("exact must be a bool")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be an int >= 0, got {seed!r}")
-    if kind == "asymmetric":
-        ft = (np.arange(K) + 1) % K if flip_to is None else np.asarray(flip_to)
-        if ft.shape != (K,) or not np.issubdtype(ft.dtype, np.integer) or (ft < 0).any() \
-                or (ft >= K).any() or (ft == np.arange(K)).any():
-            raise ValueError(f"flip_to must be {K} integers in 0..{K - 1} with flip_to[k] != k")
-    elif flip_to is not None:
-        raise ValueError("flip_to is only used with kind='asymmetric'")
-    rng = np.random.default_rng(int(seed))
-    noisy = lab.copy()
-    mask = np.zeros(lab.shape, dtype=bool)
-    for k in range(K):
-        idx = np.flatnonzero(lab == k)
-        if idx.size == 0:
-            continue
-        if exact:
-            m = int(np.floor(rate * idx.size + 0.5))
-            chosen = rng.choice(idx, size=m, replace=False) if m else idx[:0]
-        else:
-            chosen = idx[rng.random(idx.size) < rate]
-        mask[chosen] = True
-        others = np.array([j for j in range(K) if j != k])
-        if kind == "asymmetric":
-            noisy[chosen] = ft[k]
-        elif exact:
-            reps = np.resize(rng.permutation(others), chosen.size)  # even spread, random extras
-            noisy[chosen] = rng.permutation(reps)
-        else:
-            noisy[chosen] = others[rng.integers(0, K - 1, size=chosen.size)]
-    return noisy, mask

@@ -1,14 +1,15 @@
 r"""Monte Carlo of multi-stage self-distillation on the noisy Gaussian mixture (JAX, float64).
 
-``x = y μ + √Δ z`` (``μ = e_1`` without loss of generality: the ridge fit is rotation
-equivariant and ``z`` isotropic), ``P(y = +1) = ρ``, labels flipped with probability ``θ``
-(Bernoulli), ``M = round(αN)`` samples. Every stage fits ``h = wᵀx/√N + B`` with the squared loss
-``Σ_μ (h_μ − s_μ)²/4 + (λ/2)‖w‖²`` (``s = 2t − 1``) by an exact linear solve; stage 0 (the
-teacher) uses the noisy labels, stage ``k ≥ 1`` the targets
-``s = ξ tanh(β h_{k−1}/2) + (1 − ξ) s_noisy`` (``t = σ(β h)``; ``β = ∞``: hard pseudo-labels
-``sign(h)``) on the same inputs. Reported per stage: ``m = wᵀμ/√N``, ``Q = ‖w‖²/N``, ``b = B``,
-the exact test error of the fitted classifier on fresh data and the training error against the
-clean labels. This module never imports the theory it checks.
+``x = y μ + √Δ z`` (``μ = e_1`` without loss of generality: the ridge fit is rotation equivariant
+and ``z`` isotropic), ``P(y = +1) = ρ``, labels flipped with probability ``θ`` (``corruption``,
+Bernoulli), ``M = round(αN)`` samples (``α``: ``sample_ratio``). Every stage fits ``h = wᵀx/√N +
+B`` with the squared loss ``Σ_μ (h_μ − s_μ)²/4 + (λ/2)‖w‖²`` (``s = 2t − 1``) by an exact linear
+solve; stage 0 (the teacher) uses the noisy labels, stage ``k = 1..steps`` the targets ``s = ξ
+tanh(β h_{k−1}/2) + (1 − ξ) s_noisy`` (``t = σ(β h)``, ``β``: ``inverse_temperature``; ``β = ∞``:
+hard pseudo-labels ``sign(h)``) on the same inputs. Reported per stage: ``m = wᵀμ/√N``, ``Q =
+‖w‖²/N``, ``b = B``, the exact test error of the fitted classifier on fresh data and the training
+error against the clean labels. This module never imports the theory it checks; the theory it
+is checked against is on the theory page :doc:`/theory/classification`.
 
 The examples are skipped in the doctest run (each needs a JIT compilation of several seconds);
 the same calls run in ``tests/test_classification_*.py``.
@@ -23,10 +24,16 @@ import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
-from ._common import as_key, mean_se, x64
+from .._validate import check_int, check_scalar
+from ._common import as_key, check_n_trials, check_seed, mean_se, x64
 
-__all__ = ["simulate_gmm_sd", "gmm_sd_summary", "gmm_sd_convergence", "gmm_sd_flip_scan",
-           "simulate_gmm_bce_teacher"]
+__all__ = [
+    "gmm_sd_convergence",
+    "gmm_sd_corruption_scan",
+    "gmm_sd_summary",
+    "simulate_gmm_bce_teacher",
+    "simulate_gmm_sd",
+]
 
 _QUANTITIES = ("m", "Q", "b", "test_error", "train_error_clean")
 
@@ -65,6 +72,7 @@ def _batch(keys, m_used, betas, delta, rho, flip, lam, xi, *, N, M, stages):
 
         out = []
         s = s0
+        h = jnp.zeros(M)  # the previous stage's predictions (set by stage 0 before use)
         for k in range(stages + 1):
             if k > 0:
                 beta = betas[k - 1]
@@ -85,54 +93,92 @@ def _batch(keys, m_used, betas, delta, rho, flip, lam, xi, *, N, M, stages):
     return jax.vmap(one)(keys)
 
 
-def _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds):
-    if isinstance(n_features, bool) or not isinstance(n_features, (int, np.integer)) \
-            or n_features < 2:
-        raise ValueError(f"n_features must be an int >= 2, got {n_features!r}")
-    for name, v in (("alpha", alpha), ("delta", delta), ("lam", lam)):
-        v = float(v)
-        if not (np.isfinite(v) and v > 0):
-            raise ValueError(f"{name} must be a finite number > 0, got {v}")
-    if not 0 < float(rho) < 1:
-        raise ValueError(f"rho must lie in (0, 1), got {rho}")
-    if not 0 <= float(flip) <= 1:
-        raise ValueError(f"flip must lie in [0, 1], got {flip}")
-    if not np.isfinite(float(xi)):
-        raise ValueError(f"xi must be finite, got {xi}")
-    if isinstance(stages, bool) or not isinstance(stages, (int, np.integer)) or stages < 0:
-        raise ValueError(f"stages must be an int >= 0, got {stages!r}")
-    betas = tuple(float(b) for b in np.broadcast_to(np.asarray(beta, dtype=float), (stages,)))
-    if any(not (b > 0) for b in betas):
-        raise ValueError("beta must be > 0 (inf for hard pseudo-labels)")
-    if isinstance(n_seeds, bool) or not isinstance(n_seeds, (int, np.integer)) or n_seeds < 2:
-        raise ValueError(f"n_seeds must be an int >= 2, got {n_seeds!r}")
-    M = int(round(float(alpha) * n_features))
+def _check(
+    n_features,
+    sample_ratio,
+    delta,
+    rho,
+    corruption,
+    lam,
+    xi,
+    steps,
+    inverse_temperature,
+    n_trials,
+    seed,
+    batch_size,
+):
+    n_features = check_int(n_features, "n_features", minimum=2)
+    alpha = check_scalar(sample_ratio, "sample_ratio", low=0.0, low_open=True)
+    delta = check_scalar(delta, "delta", low=0.0, low_open=True)
+    lam = check_scalar(lam, "lam", low=0.0, low_open=True)
+    rho = check_scalar(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
+    flip = check_scalar(corruption, "corruption", low=0.0, high=1.0)
+    xi = check_scalar(xi, "xi")
+    steps = check_int(steps, "steps", minimum=0)
+    if isinstance(inverse_temperature, (str, bytes)) or inverse_temperature is None:
+        raise TypeError(
+            "inverse_temperature must be a number > 0 (inf: hard pseudo-labels) or "
+            f"one per step, got {type(inverse_temperature).__name__}"
+        )
+    temps = np.atleast_1d(inverse_temperature)
+    if temps.ndim != 1 or temps.size not in (1, steps) and steps > 0:
+        raise ValueError(
+            f"inverse_temperature must be a number or {steps} numbers (one per "
+            f"step), got shape {temps.shape}"
+        )
+    betas = tuple(
+        check_scalar(b, "inverse_temperature", low=0.0, low_open=True, allow_inf=True)
+        for b in np.broadcast_to(temps, (steps,))
+    )
+    n_trials = check_n_trials(n_trials)
+    check_seed(seed)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    M = int(round(alpha * n_features))
     if M < 2:
-        raise ValueError(f"alpha * n_features must give at least 2 samples, got {M}")
-    return M, betas
+        raise ValueError(f"sample_ratio * n_features must give at least 2 samples, got {M}")
+    return M, betas, (delta, rho, flip, lam, xi)
 
 
-def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=np.inf, xi=1.0,
-                    n_seeds=8, seed=0, batch=4, max_samples=None):
-    r"""Per-seed overlaps and errors of the teacher and ``stages`` SD stages.
+def simulate_gmm_sd(
+    n_features,
+    sample_ratio,
+    delta,
+    rho,
+    *,
+    corruption,
+    lam,
+    steps=1,
+    inverse_temperature=np.inf,
+    xi=1.0,
+    n_trials=8,
+    seed=0,
+    batch_size=4,
+    max_samples=None,
+):
+    r"""Per-trial overlaps and errors of the teacher and ``steps`` SD stages.
 
     Parameters
     ----------
     n_features : int
-        Dimension ``N``.
-    alpha, delta, rho, flip, lam : float
-        ``α = M/N``, ``Δ``, ``ρ``, flip probability ``θ`` and ridge ``λ``.
-    stages : int
-        Number of SD stages after the teacher.
-    beta : float or sequence
-        Inverse temperature of the pseudo-labels ``σ(β h)`` per stage (``inf``: hard labels).
+        Dimension ``N >= 2``.
+    sample_ratio, delta, rho : float
+        ``α = M/N > 0``, noise variance ``Δ > 0``, prior ``ρ ∈ (0, 1)`` of class ``+1``.
+    corruption : float
+        Label-flip probability ``θ ∈ [0, 1]``.
+    lam : float
+        Penalty ``λ > 0`` on ``(λ/2)‖w‖²`` (summed loss ``(h − s)²/4``).
+    steps : int
+        Number of SD stages after the teacher (``>= 0``).
+    inverse_temperature : float or sequence
+        ``β > 0`` of the pseudo-labels ``σ(β h)``, one or one per step (``inf``: hard labels).
     xi : float
-        Weight on the pseudo-labels (1: pure SD as in Takanami et al.).
-    n_seeds : int
-        Independent datasets (``jax.random.key(seed)`` split ``n_seeds`` ways).
+        Weight on the teacher's pseudo-labels (1: pure SD as in Takanami et al.).
+    n_trials : int
+        Independent datasets (``>= 2``; ``jax.random.key(seed)`` split ``n_trials`` ways).
     seed : int or key
-    batch : int
-        Seeds per vmapped call (memory: ``batch · M · N`` floats).
+        An int ``>= 0`` or a ``jax.random`` key.
+    batch_size : int
+        Trials per vmapped call (memory: ``batch_size · M · N`` floats).
     max_samples : int, optional
         Draw this many rows (``≥ M``) and fit on the first ``M``: one JIT compilation then
         serves a whole sweep over ``α`` at fixed ``N`` (the draws differ from an unpadded run
@@ -141,48 +187,71 @@ def simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, *, stages=1, beta=
     Returns
     -------
     numpy.ndarray
-        ``(n_seeds, stages + 1, 5)``: ``m, Q, b, test_error, train_error_clean`` per seed and stage.
+        The raw per-trial draws, ``(n_trials, steps + 1, 5)``: ``m, Q, b, test_error,
+        train_error_clean`` per trial and stage (stage 0: the teacher). :func:`gmm_sd_summary`
+        turns them into means and standard errors.
 
     Examples
     --------
-    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, 0.2, 0.5, stages=1, n_seeds=2)
+    >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, steps=1, n_trials=2)
     >>> out.shape
     (2, 2, 5)
     """
-    M, betas = _check(n_features, alpha, delta, rho, flip, lam, xi, stages, beta, n_seeds)
-    if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
-        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    M, betas, vals = _check(
+        n_features,
+        sample_ratio,
+        delta,
+        rho,
+        corruption,
+        lam,
+        xi,
+        steps,
+        inverse_temperature,
+        n_trials,
+        seed,
+        batch_size,
+    )
+    n_seeds, batch = n_trials, batch_size
     Mdraw = M
     if max_samples is not None:
-        if isinstance(max_samples, bool) or not isinstance(max_samples, (int, np.integer)) \
-                or max_samples < M:
-            raise ValueError(f"max_samples must be an int >= M = {M}, got {max_samples!r}")
-        Mdraw = int(max_samples)
+        Mdraw = check_int(max_samples, "max_samples", minimum=M)
     with x64():
         keys = jax.random.split(as_key(seed), n_seeds)
         outs = []
-        args = tuple(jnp.float64(v) for v in (delta, rho, flip, lam, xi))
+        args = tuple(jnp.float64(v) for v in vals)
         for s in range(0, n_seeds, batch):
-            kb = keys[s:s + batch]
+            kb = keys[s : s + batch]
             if kb.shape[0] < batch:  # pad to keep one compiled shape
                 kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _batch(kb, jnp.float64(M), jnp.asarray(betas, dtype=jnp.float64).reshape(-1),
-                         *args, N=int(n_features), M=Mdraw, stages=len(betas))
+            res = _batch(
+                kb,
+                jnp.float64(M),
+                jnp.asarray(betas, dtype=jnp.float64).reshape(-1),
+                *args,
+                N=int(n_features),
+                M=Mdraw,
+                stages=len(betas),
+            )
             outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
     return np.concatenate(outs, axis=0)
 
 
-def gmm_sd_summary(n_features, alpha, delta, rho, flip, lam, **kw) -> pd.DataFrame:
-    """Mean and standard error over seeds, one row per (stage, quantity), plus the paired gain
+def gmm_sd_summary(n_features, sample_ratio, delta, rho, *, corruption, lam, **kw) -> pd.DataFrame:
+    """Mean and standard error over trials, one row per (stage, quantity), plus the paired gain
     ``test_error(teacher) − test_error(stage)`` (positive: the stage beats the teacher).
+
+    Takes the arguments of :func:`simulate_gmm_sd`. Returns a tidy DataFrame with columns
+    ``N, sample_ratio, stage, quantity, mean, se, n``.
 
     Examples
     --------
-    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> df = gmm_sd_summary(50, 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, n_trials=2)
     >>> sorted(df.quantity.unique())[:2]
     ['Q', 'b']
     """
-    out = simulate_gmm_sd(n_features, alpha, delta, rho, flip, lam, **kw)
+    out = simulate_gmm_sd(
+        n_features, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kw
+    )
     rows = []
     for st in range(out.shape[1]):
         for qi, qn in enumerate(_QUANTITIES):
@@ -193,59 +262,99 @@ def gmm_sd_summary(n_features, alpha, delta, rho, flip, lam, **kw) -> pd.DataFra
             rows.append({"stage": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
     df = pd.DataFrame(rows)
     df.insert(0, "N", int(n_features))
-    df.insert(1, "alpha", float(alpha))
+    df.insert(1, "sample_ratio", float(sample_ratio))
     return df
 
 
-def gmm_sd_convergence(ns, alpha, delta, rho, flip, lam, *, seeds_at=None, **kw) -> pd.DataFrame:
-    """:func:`gmm_sd_summary` at growing ``N`` (keeping ``α``), stacked.
+def gmm_sd_convergence(
+    ns, sample_ratio, delta, rho, *, corruption, lam, n_trials_at=None, **kw
+) -> pd.DataFrame:
+    """:func:`gmm_sd_summary` at growing ``N`` (keeping ``α``), stacked (tidy DataFrame).
 
-    ``seeds_at`` maps ``N`` to the number of seeds (default: ``n_seeds`` from ``kw`` or 8). The
+    ``n_trials_at`` maps ``N`` to the number of trials (default: ``n_trials`` from ``kw`` or 8). The
     finite-``N`` means approach their limit as ``N`` grows (bias ``O(1/N)``, spread
     ``O(1/√N)`` per seed), which is what makes the largest ``N`` usable as a reference.
 
     Examples
     --------
-    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> df = gmm_sd_convergence([50], 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, n_trials=2)
     >>> [int(v) for v in df.N.unique()]
     [50]
     """
+    if isinstance(ns, (str, bytes)) or ns is None:
+        raise TypeError(f"ns must be a sequence of ints >= 2, got {type(ns).__name__}")
+    ns = [check_int(n, "ns", minimum=2) for n in np.atleast_1d(np.asarray(ns, dtype=object))]
     frames = []
     for n in ns:
         kk = dict(kw)
-        if seeds_at is not None:
-            kk["n_seeds"] = int(seeds_at[n])
-        frames.append(gmm_sd_summary(int(n), alpha, delta, rho, flip, lam, **kk))
+        if n_trials_at is not None:
+            if not hasattr(n_trials_at, "get") or n not in n_trials_at:
+                raise TypeError(
+                    f"n_trials_at must map every N in ns to a number of trials "
+                    f"(an int >= 2), missing N = {n}"
+                )
+            kk["n_trials"] = check_int(n_trials_at[n], "n_trials_at", minimum=2)
+        frames.append(
+            gmm_sd_summary(n, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kk)
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def gmm_sd_flip_scan(flips, n_features, alpha, delta, rho, lam, *, z=4.0, **kw):
-    """Paired gain of one SD stage over the teacher across flip rates, and the winning range.
+def gmm_sd_corruption_scan(n_features, sample_ratio, delta, rho, *, corruptions, lam, z=4.0, **kw):
+    """Paired gain of one SD stage over the teacher across flip probabilities, and where it wins.
+
+    Parameters
+    ----------
+    n_features, sample_ratio, delta, rho, lam
+        As in :func:`simulate_gmm_sd`.
+    corruptions : array_like
+        Flip probabilities ``θ ∈ [0, 1]`` to scan.
+    z : float
+        Significance threshold ``> 0`` of a win (``gain > z·gain_se``).
+    **kw
+        Further arguments of :func:`simulate_gmm_sd` (``steps`` is fixed to 1).
 
     Returns
     -------
     table : pandas.DataFrame
-        ``flip, teacher_error, teacher_se, sd_error, sd_se, gain, gain_se``.
+        Tidy, one row per corruption: ``corruption, teacher_error, teacher_se, sd_error, sd_se,
+        gain, gain_se``.
     wins : list of (float, float)
-        Maximal runs of consecutive flip rates where ``gain > z·gain_se`` (first and last such
-        rate of each run).
+        Maximal runs of consecutive corruptions where ``gain > z·gain_se`` (first and last
+        such value of each run).
 
     Examples
     --------
-    >>> tab, wins = gmm_sd_flip_scan([0.1, 0.3], 50, 2.0, 1.0, 0.5, 0.5, n_seeds=2)
+    >>> tab, wins = gmm_sd_corruption_scan(50, 2.0, 1.0, 0.5, corruptions=[0.1, 0.3], lam=0.5,
+    ...                                    n_trials=2)
     >>> list(tab.columns)[:3]
-    ['flip', 'teacher_error', 'teacher_se']
+    ['corruption', 'teacher_error', 'teacher_se']
     """
+    z = check_scalar(z, "z", low=0.0, low_open=True)
+    if isinstance(corruptions, (str, bytes)) or corruptions is None:
+        raise TypeError(f"corruptions must be numbers in [0, 1], got {type(corruptions).__name__}")
+    if np.ndim(corruptions) > 1:
+        raise ValueError(f"corruptions must be 1-D, got shape {np.shape(corruptions)}")
+    grid = [check_scalar(v, "corruptions", low=0.0, high=1.0) for v in np.atleast_1d(corruptions)]
     rows = []
-    kw = {**kw, "stages": 1}
-    for th in np.atleast_1d(np.asarray(flips, dtype=float)):
-        out = simulate_gmm_sd(n_features, alpha, delta, rho, float(th), lam, **kw)
+    kw = {**kw, "steps": 1}
+    for th in grid:
+        out = simulate_gmm_sd(n_features, sample_ratio, delta, rho, corruption=th, lam=lam, **kw)
         t, s, g = mean_se(out[:, 0, 3]), mean_se(out[:, 1, 3]), mean_se(out[:, 0, 3] - out[:, 1, 3])
-        rows.append({"flip": th, "teacher_error": t.mean, "teacher_se": t.se, "sd_error": s.mean,
-                     "sd_se": s.se, "gain": g.mean, "gain_se": g.se})
+        rows.append(
+            {
+                "corruption": th,
+                "teacher_error": t.mean,
+                "teacher_se": t.se,
+                "sd_error": s.mean,
+                "sd_se": s.se,
+                "gain": g.mean,
+                "gain_se": g.se,
+            }
+        )
     tab = pd.DataFrame(rows)
     wins, cur = [], None
-    for th, ok in zip(tab.flip, tab.gain > z * tab.gain_se):
+    for th, ok in zip(tab.corruption, tab.gain > z * tab.gain_se):
         if ok:
             cur = (th, th) if cur is None else (cur[0], th)
         elif cur is not None:
@@ -290,8 +399,9 @@ def _bce_batch(keys, delta, rho, flip, lam, *, N, M, n_iter):
             gn = jnp.linalg.norm(g)
             return it + 1, v + a * d, gn, done | (gn <= 1e-10)
 
-        _, v, gn, _ = jax.lax.while_loop(lambda st: (st[0] < n_iter) & ~st[3], body,
-                                         (0, jnp.zeros(N + 1), jnp.inf, False))
+        _, v, gn, _ = jax.lax.while_loop(
+            lambda st: (st[0] < n_iter) & ~st[3], body, (0, jnp.zeros(N + 1), jnp.inf, False)
+        )
         w, B = v[:N], v[N]
         h = X @ w + B
         m = w[0] / jnp.sqrt(N)
@@ -304,29 +414,66 @@ def _bce_batch(keys, delta, rho, flip, lam, *, N, M, n_iter):
     return jax.vmap(one)(keys)
 
 
-def simulate_gmm_bce_teacher(n_features, alpha, delta, rho, flip, lam, *, n_seeds=8, seed=0,
-                             batch=4, n_iter=50):
-    r"""Teacher trained with binary cross-entropy (exact Newton, unpenalized bias), per seed.
+def simulate_gmm_bce_teacher(
+    n_features,
+    sample_ratio,
+    delta,
+    rho,
+    *,
+    corruption,
+    lam,
+    n_trials=8,
+    seed=0,
+    batch_size=4,
+    n_iter=50,
+):
+    r"""Teacher trained with binary cross-entropy (exact Newton, unpenalized bias), per trial.
 
-    Same data model as :func:`simulate_gmm_sd`; loss ``Σ_μ softplus(h_μ) − t_μ h_μ +
-    (λ/2)‖w‖²``. Returns ``(n_seeds, 6)``: ``m, Q, b, test_error, train_error_clean,
-    grad_norm``.
+    Same data model and arguments as :func:`simulate_gmm_sd`; loss ``Σ_μ softplus(h_μ) − t_μ h_μ +
+    (λ/2)‖w‖²``. ``n_iter`` (``>= 1``) caps the Newton steps.
+
+    Returns
+    -------
+    numpy.ndarray
+        The raw per-trial draws ``(n_trials, 6)``: ``m, Q, b, test_error, train_error_clean,
+        grad_norm``.
 
     Examples
     --------
-    >>> out = simulate_gmm_bce_teacher(50, 2.0, 1.0, 0.5, 0.2, 0.5, n_seeds=2)
+    >>> out = simulate_gmm_bce_teacher(50, 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, n_trials=2)
     >>> out.shape
     (2, 6)
     """
-    M, _ = _check(n_features, alpha, delta, rho, flip, lam, 1.0, 0, np.inf, n_seeds)
+    M, _, vals = _check(
+        n_features,
+        sample_ratio,
+        delta,
+        rho,
+        corruption,
+        lam,
+        1.0,
+        0,
+        np.inf,
+        n_trials,
+        seed,
+        batch_size,
+    )
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    n_seeds, batch = n_trials, batch_size
+    delta, rho, flip, lam, _ = vals
     with x64():
         keys = jax.random.split(as_key(seed), n_seeds)
         outs = []
         for s in range(0, n_seeds, batch):
-            kb = keys[s:s + batch]
+            kb = keys[s : s + batch]
             if kb.shape[0] < batch:
                 kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _bce_batch(kb, *(jnp.float64(v) for v in (delta, rho, flip, lam)),
-                             N=int(n_features), M=M, n_iter=int(n_iter))
+            res = _bce_batch(
+                kb,
+                *(jnp.float64(v) for v in (delta, rho, flip, lam)),
+                N=int(n_features),
+                M=M,
+                n_iter=int(n_iter),
+            )
             outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
     return np.concatenate(outs, axis=0)

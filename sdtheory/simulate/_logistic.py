@@ -3,11 +3,11 @@ simulation with real label corruption.
 
 Every fit minimizes ``Σ_i ℓ(q_i, z_i) + (λ/2)‖W‖²`` with ``ℓ(q, z) = LSE(z) − qᵀz`` (binary:
 ``log(1 + e^z) − qz``), on features (logits ``XW``) or a Gram matrix (logits ``Gβ``, penalty
-``(λ/2) tr(βᵀGβ)``), by a fixed number of damped Newton steps: each step tries the step sizes
-``1, 1/2, …, 2^{-12}`` at once and takes the first that satisfies Armijo's condition (or the full
-step once the predicted decrease is below rounding); a fit stops one step after its gradient norm
-falls below ``1e-10`` (``while_loop``; under ``vmap`` finished fits are frozen). Float64 inside :func:`x64`. This module does
-not import the theory it is checked against.
+``(λ/2) tr(βᵀGβ)``), by a fixed number of damped Newton steps: each step tries the step sizes ``1,
+1/2, …, 2^{-12}`` at once and takes the first that satisfies Armijo's condition (or the full step
+once the predicted decrease is below rounding); a fit stops one step after its gradient norm falls
+below ``1e-10`` (``while_loop``; under ``vmap`` finished fits are frozen). Float64 inside
+:func:`x64`. This module does not import the theory it is checked against.
 
 The examples are skipped in the doctest run (each needs a JIT compilation of several seconds);
 the same calls run in ``tests/test_classification_*.py``.
@@ -21,7 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ._common import as_key, x64
+from .._validate import check_int, check_scalar
+from ._common import as_key, check_n_trials, check_seed, x64
 
 __all__ = ["fit_soft_logistic_batch", "simulate_clustered_sd"]
 
@@ -72,8 +73,9 @@ def _newton(A, q, lam, gram, n_iter, tol=1e-10):
                 d = -jnp.linalg.solve(H, g)
             else:
                 S = jnp.einsum("ik,kl->ikl", p, jnp.eye(K)) - p[:, :, None] * p[:, None, :]
-                H = jnp.einsum("ia,ib,ikl->akbl", A, A, S).reshape(D * K, D * K) \
-                    + lam * jnp.eye(D * K)
+                H = jnp.einsum("ia,ib,ikl->akbl", A, A, S).reshape(D * K, D * K) + lam * jnp.eye(
+                    D * K
+                )
                 d = -jnp.linalg.solve(H, g.ravel()).reshape(D, K)
             gn = jnp.linalg.norm(g)
         return g, d, gn
@@ -101,13 +103,25 @@ def _newton(A, q, lam, gram, n_iter, tol=1e-10):
     return c, A @ c, gn
 
 
+def _as_real(x, name):
+    if isinstance(x, (str, bytes, bool, np.bool_)) or x is None:
+        raise TypeError(f"{name} must be real numbers, got {type(x).__name__}")
+    try:
+        a = np.asarray(x)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be real numbers ({exc})") from None
+    if a.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers, got an array of dtype {a.dtype}")
+    return a.astype(np.float64)
+
+
 @partial(jax.jit, static_argnames=("gram", "n_iter", "shared"))
 def _fit_batch(A, q, lam, *, gram, n_iter, shared):
     in_axes = (None if shared else 0, 0, 0)
     return jax.vmap(lambda a, qq, ll: _newton(a, qq, ll, gram, n_iter), in_axes=in_axes)(A, q, lam)
 
 
-def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=50):
+def fit_soft_logistic_batch(X_or_gram, targets, *, lam, gram=False, n_iter=50):
     r"""Many soft-target logistic fits at once (``vmap``), float64.
 
     Parameters
@@ -117,7 +131,7 @@ def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=50):
     targets : array_like
         ``(B, N)`` binary targets or ``(B, N, K)`` soft targets (any real values).
     lam : float or array_like
-        ``λ > 0``, scalar or ``(B,)``.
+        Penalty ``λ > 0`` on ``(λ/2)‖W‖²`` (summed loss), scalar or ``(B,)``.
     gram : bool
         Kernel form.
     n_iter : int
@@ -133,33 +147,57 @@ def fit_soft_logistic_batch(X_or_gram, targets, lam, gram=False, *, n_iter=50):
     --------
     >>> import numpy as np
     >>> X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
-    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], 0.5)
+    >>> coef, logits, gn = fit_soft_logistic_batch(X, [[1.2, -0.1, 0.5], [1.0, 0.0, 1.0]], lam=0.5)
     >>> bool((gn < 1e-10).all())
     True
     """
-    A = np.asarray(X_or_gram, dtype=np.float64)
-    q = np.asarray(targets, dtype=np.float64)
+    A = _as_real(X_or_gram, "X_or_gram")
+    q = _as_real(targets, "targets")
+    if not isinstance(gram, (bool, np.bool_)):
+        raise TypeError(f"gram must be a bool, got {type(gram).__name__}")
     if A.ndim not in (2, 3) or 0 in A.shape:
         raise ValueError(f"X_or_gram must be (N, D) or (B, N, D), got shape {A.shape}")
-    if not np.isfinite(A).all() or not np.isfinite(q).all():
-        raise ValueError("X_or_gram and targets must be finite")
+    if not np.isfinite(A).all():
+        raise ValueError("X_or_gram must be finite (no NaN or inf)")
+    if not np.isfinite(q).all():
+        raise ValueError("targets must be finite (no NaN or inf)")
     if q.ndim not in (2, 3):
         raise ValueError(f"targets must be (B, N) or (B, N, K), got shape {q.shape}")
     shared = A.ndim == 2
     N = A.shape[-2]
     if q.shape[1] != N or (not shared and A.shape[0] != q.shape[0]):
         raise ValueError(f"targets shape {q.shape} does not match X_or_gram shape {A.shape}")
-    if gram and A.shape[-1] != N:
-        raise ValueError(f"a Gram matrix must be square, got shape {A.shape}")
-    lam = np.broadcast_to(np.asarray(lam, dtype=np.float64), (q.shape[0],))
+    if gram:
+        if A.shape[-1] != N:
+            raise ValueError(f"X_or_gram (a Gram matrix) must be square, got shape {A.shape}")
+        for G in A.reshape(-1, N, N):
+            scale = float(np.abs(G).max()) or 1.0
+            if not np.allclose(G, G.T, rtol=0, atol=1e-10 * scale):
+                raise ValueError("X_or_gram (a Gram matrix) must be symmetric")
+            if np.linalg.eigvalsh(0.5 * (G + G.T)).min() < -1e-10 * scale * N:
+                raise ValueError("X_or_gram (a Gram matrix) must be positive semi-definite")
+    lam_in = _as_real(lam, "lam")
+    try:
+        lam = np.broadcast_to(lam_in, (q.shape[0],))
+    except ValueError:
+        raise ValueError(
+            f"lam must be a scalar or one value per fit ({q.shape[0]},), got shape {lam_in.shape}"
+        ) from None
     if not (np.isfinite(lam).all() and (lam > 0).all()):
-        raise ValueError("lam must be finite and > 0 (with lam = 0 soft-target CE with targets "
-                         "outside [0, 1] is unbounded below)")
-    if isinstance(n_iter, bool) or not isinstance(n_iter, (int, np.integer)) or n_iter < 1:
-        raise ValueError(f"n_iter must be an int >= 1, got {n_iter!r}")
+        raise ValueError(
+            "lam must be finite and > 0 (with lam = 0 soft-target CE with targets "
+            "outside [0, 1] is unbounded below)"
+        )
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
     with x64():
-        c, z, gn = _fit_batch(jnp.asarray(A), jnp.asarray(q), jnp.asarray(lam), gram=bool(gram),
-                              n_iter=int(n_iter), shared=shared)
+        c, z, gn = _fit_batch(
+            jnp.asarray(A),
+            jnp.asarray(q),
+            jnp.asarray(lam),
+            gram=bool(gram),
+            n_iter=int(n_iter),
+            shared=shared,
+        )
         return np.asarray(c), np.asarray(z), np.asarray(gn)
 
 
@@ -192,50 +230,87 @@ def _clustered_sd(keys, G, lam, xis, *, n, K, m, n_iter):
     return jax.vmap(one)(keys)
 
 
-def simulate_clustered_sd(n_per_class, c, d, n_corrupt, lam, xis, *, n_classes=2, n_seeds=4,
-                          seed=0, n_iter=50):
-    r"""Clustered model with real corrupted labels: teacher and students (one per ξ) per seed.
+def simulate_clustered_sd(
+    n_per_class, c, d, *, n_corrupted_per_class, lam, xi, n_classes=2, n_trials=4, seed=0, n_iter=50
+):
+    r"""Clustered model with real corrupted labels: teacher and students (one per ξ) per trial.
 
-    ``n_corrupt`` points of each class (random positions, labels spread evenly over the other
-    classes) are corrupted; the Gram matrix has ``1`` on the diagonal, ``c`` within and ``d``
-    across classes. Fits use the Gram form.
+    ``n_corrupted_per_class`` points of each class (random positions, labels spread evenly over
+    the other classes) are corrupted; the Gram matrix has ``1`` on the diagonal, ``c`` within and
+    ``d`` across classes. Fits use the Gram form with penalty ``(λ/2) tr(βᵀGβ)``.
+
+    Parameters
+    ----------
+    n_per_class : int
+        Points per class (``>= 1``).
+    c, d : float
+        Within- and across-class inner products, ``0 <= d < c < 1``.
+    n_corrupted_per_class : int
+        Corrupted points per class, in ``[0, n_per_class]``.
+    lam : float
+        Penalty ``λ > 0`` on ``(λ/2)‖W‖²``.
+    xi : float or array_like
+        Teacher weight(s) ``ξ``: one student per value (not a multi-step schedule).
+    n_classes : int
+        ``K >= 2``.
+    n_trials : int
+        Independent corruptions (``>= 2``).
+    seed : int or key
+        An int ``>= 0`` or a ``jax.random`` key.
+    n_iter : int
+        Maximum Newton steps per fit (``>= 1``).
 
     Returns
     -------
     dict
-        ``teacher_train (S,)``, ``student_train (S, len(xis))`` accuracies against the clean
-        labels, ``teacher_logits``, ``student_logits``, ``noisy`` labels and ``max_grad_norm``.
+        The raw per-trial draws: ``teacher_train (n_trials,)``, ``student_train (n_trials,
+        len(xi))`` accuracies against the clean labels, ``teacher_logits``, ``student_logits``,
+        ``noisy`` labels and ``max_grad_norm``.
 
     Examples
     --------
-    >>> r = simulate_clustered_sd(10, 0.4, 0.1, 3, 0.1, [1.0, 2.0], n_seeds=2)
+    >>> r = simulate_clustered_sd(10, 0.4, 0.1, n_corrupted_per_class=3, lam=0.1, xi=[1.0, 2.0],
+    ...                           n_trials=2)
     >>> r["student_train"].shape
     (2, 2)
     """
-    for name, v in (("n_per_class", n_per_class), ("n_corrupt", n_corrupt),
-                    ("n_classes", n_classes), ("n_seeds", n_seeds)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            raise TypeError(f"{name} must be an int, got {type(v).__name__}")
-    n, K, m = int(n_per_class), int(n_classes), int(n_corrupt)
-    if n < 1 or K < 2 or n_seeds < 1:
-        raise ValueError("need n_per_class >= 1, n_classes >= 2, n_seeds >= 1")
-    if not 0 <= m <= n:
-        raise ValueError(f"n_corrupt must lie in [0, {n}], got {m}")
-    if not 0 <= float(d) < float(c) < 1:
-        raise ValueError(f"need 0 <= d < c < 1, got c={c}, d={d}")
-    if not float(lam) > 0:
-        raise ValueError(f"lam must be > 0, got {lam}")
-    xis = np.atleast_1d(np.asarray(xis, dtype=np.float64))
+    n = check_int(n_per_class, "n_per_class", minimum=1)
+    m = check_int(n_corrupted_per_class, "n_corrupted_per_class", minimum=0)
+    K = check_int(n_classes, "n_classes", minimum=2)
+    n_seeds = check_n_trials(n_trials)
+    check_seed(seed)
+    n_iter = check_int(n_iter, "n_iter", minimum=1)
+    if m > n:
+        raise ValueError(f"n_corrupted_per_class must lie in [0, {n}], got {m}")
+    c = check_scalar(c, "c")
+    d = check_scalar(d, "d")
+    if not 0 <= d < c < 1:
+        raise ValueError(f"c and d must satisfy 0 <= d < c < 1, got c={c}, d={d}")
+    lam = check_scalar(lam, "lam", low=0.0, low_open=True)
+    xis = _as_real(xi, "xi")
+    if xis.ndim > 1 or xis.size == 0:
+        raise ValueError(f"xi must be a number or a non-empty 1-D array, got shape {xis.shape}")
+    xis = np.atleast_1d(xis)
     if not np.isfinite(xis).all():
-        raise ValueError("xis must be finite")
+        raise ValueError("xi must be finite")
     y = np.repeat(np.arange(K), n)
     G = np.where(y[:, None] == y[None, :], float(c), float(d))
     np.fill_diagonal(G, 1.0)
     with x64():
         keys = jax.random.split(as_key(seed), int(n_seeds))
-        zT, gT, zS, gS, noisy = (np.asarray(v) for v in _clustered_sd(
-            keys, jnp.asarray(G), jnp.float64(lam), jnp.asarray(xis), n=n, K=K, m=m,
-            n_iter=int(n_iter)))
+        zT, gT, zS, gS, noisy = (
+            np.asarray(v)
+            for v in _clustered_sd(
+                keys,
+                jnp.asarray(G),
+                jnp.float64(lam),
+                jnp.asarray(xis),
+                n=n,
+                K=K,
+                m=m,
+                n_iter=int(n_iter),
+            )
+        )
 
     def acc(z):
         # correct ⟺ margin > 1e-10 (ties up to rounding count as errors)
@@ -243,10 +318,18 @@ def simulate_clustered_sd(n_per_class, c, d, n_corrupt, lam, xis, *, n_classes=2
             right = np.where(y == 1, z, -z) > 1e-10
         else:
             zz = np.where(np.eye(K, dtype=bool)[y], -np.inf, z)
-            right = np.take_along_axis(z, np.broadcast_to(y[:, None], z.shape[:-1] + (1,)),
-                                       -1)[..., 0] - zz.max(-1) > 1e-10
+            right = (
+                np.take_along_axis(z, np.broadcast_to(y[:, None], z.shape[:-1] + (1,)), -1)[..., 0]
+                - zz.max(-1)
+                > 1e-10
+            )
         return right.mean(-1)
 
-    return {"teacher_train": acc(zT), "student_train": acc(zS), "teacher_logits": zT,
-            "student_logits": zS, "noisy": noisy,
-            "max_grad_norm": float(max(gT.max(), gS.max()))}
+    return {
+        "teacher_train": acc(zT),
+        "student_train": acc(zS),
+        "teacher_logits": zT,
+        "student_logits": zS,
+        "noisy": noisy,
+        "max_grad_norm": float(max(gT.max(), gS.max())),
+    }
