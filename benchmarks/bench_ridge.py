@@ -1,4 +1,4 @@
-"""Benchmarks for one-step ridge self-distillation (issue 2).
+"""Benchmarks for one-step ridge self-distillation.
 
 (a) ``ridge-risk-surface``: the expected risk on a 512 × 512 (λ, ξ) grid for 2,000 eigenvalues by
     the vectorized closed form :func:`sdtheory.sd_risk`, against re-solving the estimator at each
@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def _orthogonal(rng, m):
@@ -58,8 +58,8 @@ def bench_surface(quick: bool):
     sp = Spectrum(eigvals=eig, signal=coords, noise=noise)
     lam = np.geomspace(1e-3, 1e3, m)
     xi = np.linspace(-2.0, 5.0, m)
-    t_closed = timeit(lambda: sd_risk(sp, lam[:, None], xi[None, :]), repeat=3)
-    surface = np.asarray(sd_risk(sp, lam[:, None], xi[None, :]))
+    t_closed = timeit(lambda: sd_risk(sp, lam=lam[:, None], xi=xi[None, :]), repeat=3)
+    surface = np.asarray(sd_risk(sp, lam=lam[:, None], xi=xi[None, :]))
 
     t0 = time.perf_counter()
     U, V = _orthogonal(rng, r), _orthogonal(rng, r)
@@ -78,20 +78,30 @@ def bench_surface(quick: bool):
             rels.append(abs(v - surface[i, j]) / abs(surface[i, j]))
     per_point = (time.perf_counter() - t0) / (sub[0] * sub[1])
     t_naive = per_point * m * m
-    return [row(
-        "ridge-risk-surface", f"{m}x{m} (lam, xi) grid, {r} eigenvalues",
-        "sd_risk closed form (vectorized)", "re-solve teacher+student per grid point (dense X)",
-        t_closed, t_naive, float(max(errs)), baseline_extrapolated=True,
-        notes=(f"baseline timed on a {sub[0]}x{sub[1]} sub-grid ({per_point:.3g}s/point) and "
-               f"extrapolated to {m * m} points; max relative error {max(rels):.2e}; "
-               f"design setup (SVD basis, XᵀX) {t_setup:.2f}s not counted"),
-    )]
+    return [
+        row(
+            "ridge-risk-surface",
+            f"{m}x{m} (lam, xi) grid, {r} eigenvalues",
+            "sd_risk closed form (vectorized)",
+            "re-solve teacher+student per grid point (dense X)",
+            t_closed,
+            t_naive,
+            float(max(errs)),
+            baseline_extrapolated=True,
+            notes=(
+                f"baseline timed on a {sub[0]}x{sub[1]} sub-grid ({per_point:.3g}s/point) and "
+                f"extrapolated to {m * m} points; max relative error {max(rels):.2e}; "
+                f"design setup (SVD basis, XᵀX) {t_setup:.2f}s not counted"
+            ),
+        )
+    ]
 
 
 def bench_mc(quick: bool):
     import jax
     from scipy.linalg import cho_factor, cho_solve
 
+    from sdtheory import LinearProblem
     from sdtheory.simulate import ridge_sd_monte_carlo, ridge_sd_noise
 
     rng = np.random.default_rng(1)
@@ -101,13 +111,15 @@ def bench_mc(quick: bool):
     theta = rng.standard_normal(d) / np.sqrt(d)
     noise, lam, xi, seed = 1.0, 5.0, 2.0, 0
 
+    prob = LinearProblem(X, theta, noise)
+    mc_kw = dict(lam=lam, xi=xi, n_trials=n_trials, seed=seed)
     t0 = time.perf_counter()
-    ridge_sd_monte_carlo(X, theta, noise, lam, xi, n_trials, seed)
+    ridge_sd_monte_carlo(prob, **mc_kw)
     t_first = time.perf_counter() - t0
-    t_jax = timeit(lambda: ridge_sd_monte_carlo(X, theta, noise, lam, xi, n_trials, seed), repeat=3)
-    res, trials = ridge_sd_monte_carlo(X, theta, noise, lam, xi, n_trials, seed, return_trials=True)
+    t_jax = timeit(lambda: ridge_sd_monte_carlo(prob, **mc_kw), repeat=3)
+    res, trials = ridge_sd_monte_carlo(prob, return_trials=True, **mc_kw)
 
-    eta = ridge_sd_noise(n, noise, n_trials, seed)[:n_loop]
+    eta = ridge_sd_noise(n, noise=noise, n_trials=n_trials, seed=seed)[:n_loop]
     G = X.T @ X
     A = G + lam * np.eye(d)
     Xtheta = X @ theta
@@ -135,19 +147,32 @@ def bench_mc(quick: bool):
 
     rows = []
     scale = n_trials / n_loop
-    for name, fn in (("per-trial NumPy loop, np.linalg.solve", loop_solve),
-                     ("per-trial NumPy loop, cached Cholesky", loop_cho)):
+    for name, fn in (
+        ("per-trial NumPy loop, np.linalg.solve", loop_solve),
+        ("per-trial NumPy loop, cached Cholesky", loop_cho),
+    ):
         t_loop = timeit(fn, repeat=1, warmup=0)
         ref = fn()
         err = float(np.max(np.abs(ref - trials[:n_loop])))
         dmean = abs(ref.mean() - trials[:n_loop].mean())
-        rows.append(row(
-            "ridge-mc", f"n={n} d={d} trials={n_trials}", "batched JAX MC (jit+vmap, Cholesky)",
-            name, t_jax, t_loop * scale, err, baseline_extrapolated=n_loop < n_trials,
-            notes=(f"same noise draws; loop timed on {n_loop} trials x{scale:g}; |Δmean| over those "
-                   f"trials {dmean:.2e} (MC mean {res.mean:.4g} ± {res.se:.2g}); JAX first call "
-                   f"incl. compile {t_first:.2f}s; backend {jax.default_backend()}"),
-        ))
+        rows.append(
+            row(
+                "ridge-mc",
+                f"n={n} d={d} trials={n_trials}",
+                "batched JAX MC (jit+vmap, Cholesky)",
+                name,
+                t_jax,
+                t_loop * scale,
+                err,
+                baseline_extrapolated=n_loop < n_trials,
+                notes=(
+                    f"same noise draws; loop timed on {n_loop} trials x{scale:g}; "
+                    f"|Δmean| over those trials {dmean:.2e} (MC mean {res.mean:.4g} ± "
+                    f"{res.se:.2g}); JAX first call incl. compile {t_first:.2f}s; "
+                    f"backend {jax.default_backend()}"
+                ),
+            )
+        )
     return rows
 
 

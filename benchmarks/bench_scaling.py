@@ -8,7 +8,8 @@ dispatch, JAX launch), so slopes fitted over short ranges underestimate the asym
 
 * ``closed form vs d`` — :func:`sdtheory.sd_risk` on a 40 × 40 (λ, ξ) grid for a spectrum of
   ``d`` eigenvalues (d = 250 … 4000), expected O(L·d + L·Ξ). Baseline: the grid point by point,
-  ``filter_risk(sp, sd_filter(eigvals, λ, ξ))`` (what one writes from the formula), O(L·Ξ·d).
+  ``filter_risk(sp, f=sd_filter(eigvals, lam=λ, xi=ξ))`` (what one writes from the formula),
+  O(L·Ξ·d).
   Accuracy: max relative difference between the two.
 * ``Monte Carlo vs trials`` — :func:`sdtheory.simulate.ridge_sd_monte_carlo` (JAX, real solves,
   vmapped over trials, compiled once per shape and excluded from the timing by a warm-up) on a
@@ -33,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def scaling_exponent(sizes, seconds) -> float:
@@ -57,8 +58,10 @@ def _finish(rows, sizes, t, t_base):
     for r in rows:
         r["scaling_exponent"] = e
         r["baseline_scaling_exponent"] = eb
-        r["notes"] = (f"fitted slope of log time vs log size: {e:.2f} (baseline {eb:.2f}) over "
-                      f"{min(sizes)}..{max(sizes)}; " + r["notes"])
+        r["notes"] = (
+            f"fitted slope of log time vs log size: {e:.2f} (baseline {eb:.2f}) over "
+            f"{min(sizes)}..{max(sizes)}; " + r["notes"]
+        )
     return rows
 
 
@@ -72,18 +75,31 @@ def _closed_form(quick):
     for d in ds:
         rng = np.random.default_rng(d)
         sp = Spectrum(eigvals=np.geomspace(10.0, 0.01, d), signal=rng.standard_normal(d), noise=2.0)
-        fast = sd_risk(sp, lam[:, None], xi[None, :])
+        fast = sd_risk(sp, lam=lam[:, None], xi=xi[None, :])
 
         def naive():
-            return np.array([[filter_risk(sp, sd_filter(sp.eigvals, a, b)) for b in xi] for a in lam])
+            return np.array(
+                [[filter_risk(sp, f=sd_filter(sp.eigvals, lam=a, xi=b)) for b in xi] for a in lam]
+            )
 
         ref, tn = _timed(naive)
-        t.append(timeit(lambda: sd_risk(sp, lam[:, None], xi[None, :]), repeat=3 if quick else 5))
+        t.append(
+            timeit(lambda: sd_risk(sp, lam=lam[:, None], xi=xi[None, :]), repeat=3 if quick else 5)
+        )
         tb.append(tn)
         err = float(np.max(np.abs(fast - ref) / np.abs(ref)))
-        rows.append(row("scaling", f"d={d}", "sd_risk on a 40x40 (lam, xi) grid",
-                        "filter_risk(sd_filter) point by point", t[-1], tb[-1], err,
-                        notes="closed form vs d; max_abs_error = max relative difference"))
+        rows.append(
+            row(
+                "scaling",
+                f"d={d}",
+                "sd_risk on a 40x40 (lam, xi) grid",
+                "filter_risk(sd_filter) point by point",
+                t[-1],
+                tb[-1],
+                err,
+                notes="closed form vs d; max_abs_error = max relative difference",
+            )
+        )
     return _finish(rows, ds, t, tb)
 
 
@@ -102,7 +118,7 @@ def _naive_mc(X, theta, noise, lam, xis, n_trials, seed):
 
 
 def _monte_carlo(quick):
-    from sdtheory import Spectrum, sd_risk
+    from sdtheory import LinearProblem, Spectrum, sd_risk
     from sdtheory.simulate import ridge_sd_monte_carlo
 
     trials = [250, 500] if quick else [250, 500, 1000, 2000, 4000]
@@ -111,19 +127,29 @@ def _monte_carlo(quick):
     theta = rng.standard_normal(50)
     noise, lam = 4.0, 5.0
     xis = np.array([-1.0, 0.0, 0.5, 1.0, 3.0])
-    theory = sd_risk(Spectrum.from_design(X, theta, noise), lam, xis)
+    theory = sd_risk(Spectrum.from_design(X, theta, noise), lam=lam, xi=xis)
     rows, t, tb = [], [], []
     for m in trials:
-        run = lambda: ridge_sd_monte_carlo(X, theta, noise, lam, xis, n_trials=m, seed=1)  # noqa: E731
+        run = lambda: ridge_sd_monte_carlo(  # noqa: E731
+            LinearProblem(X, theta, noise), lam=lam, xi=xis, n_trials=m, seed=1
+        )
         res = run()  # also the warm-up (compilation for this shape)
         t.append(timeit(lambda: run().mean, repeat=1 if quick else 3, warmup=0))
         z = np.max(np.abs((np.asarray(res.mean) - theory) / np.asarray(res.se)))
         tb.append(_timed(lambda: _naive_mc(X, theta, noise, lam, xis, m, 1))[1])
-        rows.append(row("scaling", f"trials={m}", "ridge_sd_monte_carlo (JAX, vmapped)",
-                        "NumPy loop over trials", t[-1], tb[-1],
-                        float(np.max(np.abs(np.asarray(res.mean) - theory))),
-                        notes=f"MC vs trials, X 100x50, 5 xi values; max |z| vs theory = {z:.2f}; "
-                              "max_abs_error = max |MC mean - theory|"))
+        rows.append(
+            row(
+                "scaling",
+                f"trials={m}",
+                "ridge_sd_monte_carlo (JAX, vmapped)",
+                "NumPy loop over trials",
+                t[-1],
+                tb[-1],
+                float(np.max(np.abs(np.asarray(res.mean) - theory))),
+                notes=f"MC vs trials, X 100x50, 5 xi values; max |z| vs theory = {z:.2f}; "
+                "max_abs_error = max |MC mean - theory|",
+            )
+        )
     return _finish(rows, trials, t, tb)
 
 
@@ -150,16 +176,30 @@ def _kernel_path(quick):
                 out.append(c)
             return np.array(out)
 
-        fast = kernel_self_distill(K, y, lam, alpha=alpha, steps=steps).coef
+        fast = kernel_self_distill(K, y, lam=lam, xi=1 - alpha, steps=steps - 1).coef
         ref = chol_path()
         rep = 3 if N <= 500 else 1
-        t.append(timeit(lambda: kernel_self_distill(K, y, lam, alpha=alpha, steps=steps), repeat=rep))
+        t.append(
+            timeit(
+                lambda: kernel_self_distill(K, y, lam=lam, xi=1 - alpha, steps=steps - 1),
+                repeat=rep,
+            )
+        )
         tb.append(timeit(chol_path, repeat=rep))
         err = float(np.abs(fast - ref).max() / np.abs(ref).max())
-        rows.append(row("scaling", f"N={N}, steps={steps}", "kernel_self_distill (one eigh)",
-                        "one Cholesky factor, cho_solve every step", t[-1], tb[-1], err,
-                        notes="kernel path vs N; RBF gamma=80, lam=0.2, alpha=0.3; "
-                              "max_abs_error relative to max|coef|"))
+        rows.append(
+            row(
+                "scaling",
+                f"N={N}, steps={steps}",
+                "kernel_self_distill (one eigh)",
+                "one Cholesky factor, cho_solve every step",
+                t[-1],
+                tb[-1],
+                err,
+                notes="kernel path vs N; RBF gamma=80, lam=0.2, alpha=0.3; "
+                "max_abs_error relative to max|coef|",
+            )
+        )
     return _finish(rows, Ns, t, tb)
 
 

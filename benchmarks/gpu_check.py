@@ -51,6 +51,7 @@ def check_monte_carlo(dev, quick: bool):
     import jax
     import numpy as np
 
+    from sdtheory import LinearProblem
     from sdtheory.simulate import ridge_sd_monte_carlo
 
     n, d, trials = (200, 80, 2000) if quick else (500, 200, 20000)
@@ -60,7 +61,8 @@ def check_monte_carlo(dev, quick: bool):
     lam = np.array([0.1, 1.0])[:, None]
     xi = np.array([-1.0, 0.0, 1.0, 3.0])
     with jax.default_device(dev):
-        run = lambda: ridge_sd_monte_carlo(X, theta, 1.0, lam, xi, trials, seed=0)  # noqa: E731
+        prob = LinearProblem(X, theta, 1.0)
+        run = lambda: ridge_sd_monte_carlo(prob, lam=lam, xi=xi, n_trials=trials, seed=0)  # noqa: E731
         run()  # compile
         res, secs = _timed(run)
     return np.asarray(res.mean), np.asarray(res.se), trials / secs
@@ -72,13 +74,22 @@ def check_bridge(dev, quick: bool):
 
     from sdtheory.bridge import run_bridge
 
-    kw = dict(dataset="gaussian_mixture", model="mlp", noise=(0.3,), seeds=2 if quick else 4,
-              quick=True, dtype="float64", progress=False,
-              n_samples=600 if quick else 4000, n_features=20, n_classes=4)
+    kw = dict(
+        dataset="gaussian_mixture",
+        model="mlp",
+        corruption=(0.3,),
+        seeds=2 if quick else 4,
+        quick=True,
+        dtype="float64",
+        progress=False,
+        n_samples=600 if quick else 4000,
+        n_features=20,
+        n_classes=4,
+    )
     with jax.default_device(dev):
         run_bridge(**kw)  # compile
         df, secs = _timed(lambda: run_bridge(**kw))
-    runs = len(df) + df.groupby(["seed", "noise", "model"]).ngroups  # students + teachers
+    runs = len(df) + df.groupby(["seed", "corruption", "model"]).ngroups  # students + teachers
     return df, runs / secs
 
 
@@ -89,14 +100,18 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description="Monte Carlo and bridge on GPU vs CPU")
     p.add_argument("--quick", action="store_true", help="small sizes (about a minute)")
     p.add_argument("--out", default=None, help="optional CSV of the summary")
-    p.add_argument("--self-test", action="store_true",
-                   help="without an accelerator, compare cpu:0 with cpu:1 (run with "
-                        "XLA_FLAGS=--xla_force_host_platform_device_count=2)")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="without an accelerator, compare cpu:0 with cpu:1 (run with "
+        "XLA_FLAGS=--xla_force_host_platform_device_count=2)",
+    )
     args = p.parse_args(argv)
     import jax
 
     cpu, acc = _devices(args.self_test)
-    print(f"jax {jax.__version__}; CPU: {cpu}; accelerator: {acc if acc else 'none (CPU fallback)'}")
+    acc_name = acc if acc else "none (CPU fallback)"
+    print(f"jax {jax.__version__}; CPU: {cpu}; accelerator: {acc_name}")
     rows, ok = [], True
 
     mc_cpu, se_cpu, tp_cpu = check_monte_carlo(cpu, args.quick)
@@ -106,8 +121,13 @@ def main(argv=None) -> int:
         diff = float(np.max(np.abs(mc_acc - mc_cpu) / np.abs(mc_cpu)))
         good = diff <= 1e-8  # same draws, float64: only summation order differs
         ok &= good
-        row.update(acc_throughput=tp_acc, speedup=tp_acc / tp_cpu, max_rel_diff=diff,
-                   tolerance=1e-8, agree=good)
+        row.update(
+            acc_throughput=tp_acc,
+            speedup=tp_acc / tp_cpu,
+            max_rel_diff=diff,
+            tolerance=1e-8,
+            agree=good,
+        )
     rows.append(row)
 
     try:
@@ -118,14 +138,20 @@ def main(argv=None) -> int:
         row = {"task": "bridge MLP (float64)", "cpu_throughput": rp_cpu, "unit": "runs/s"}
         if acc is not None:
             br_acc, rp_acc = check_bridge(acc, args.quick)
-            key = ["seed", "noise", "model", "xi"]
+            key = ["seed", "corruption", "model", "xi"]
             m = br_cpu.merge(br_acc, on=key, suffixes=("_cpu", "_acc"))
             diff = float(np.max(np.abs(m["test_acc_cpu"] - m["test_acc_acc"])))
-            tol = 2.0 / int(br_cpu["n_test"].min())  # at most two test points may flip on rounding ties
+            # at most two test points may flip on rounding ties
+            tol = 2.0 / int(br_cpu["n_test"].min())
             good = diff <= tol
             ok &= good
-            row.update(acc_throughput=rp_acc, speedup=rp_acc / rp_cpu, max_abs_diff_test_acc=diff,
-                       tolerance=tol, agree=good)
+            row.update(
+                acc_throughput=rp_acc,
+                speedup=rp_acc / rp_cpu,
+                max_abs_diff_test_acc=diff,
+                tolerance=tol,
+                agree=good,
+            )
         rows.append(row)
 
     df = pd.DataFrame(rows)

@@ -13,10 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.mark.slow
 def test_gpu_check_self_test_on_cpu():
-    env = dict(os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS="--xla_force_host_platform_device_count=2")
+    env = dict(
+        os.environ, PYTHONPATH=str(ROOT), XLA_FLAGS="--xla_force_host_platform_device_count=2"
+    )
     res = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "gpu_check.py"), "--quick", "--self-test"],
-        capture_output=True, text=True, env=env, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
     )
     assert res.returncode == 0, res.stdout + res.stderr
     assert "SUMMARY: all comparisons agree" in res.stdout

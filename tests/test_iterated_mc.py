@@ -1,22 +1,29 @@
-"""Expected risks of iterated SD vs Monte Carlo over label noise (literal solves in JAX)."""
+"""Expected risks of multi-step SD vs Monte Carlo over label noise (literal solves in JAX).
+
+The same problem object (LinearProblem / KernelProblem) goes to the theory and to the
+simulators; ξ is the weight on the previous model at every step, index 0 of a per-step result is
+the teacher and index k the student after k distillation steps.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+import sdtheory.simulate as simulate
 from sdtheory import (
+    KernelProblem,
+    LinearProblem,
     Spectrum,
     filter_risk,
     ground_truth_weighted_filter,
     kernel_spectrum,
     multistep_filter,
+    multistep_risk,
     optimal_schedule,
     rbf_kernel,
 )
 from tests._tol import Z
-
-import sdtheory.simulate as simulate  # noqa: E402  (a missing JAX must fail, not skip)
 
 
 def _toy():
@@ -28,36 +35,71 @@ def _toy():
 @pytest.mark.parametrize("dist", ["gaussian", "rademacher"])
 def test_toy_kernel_risk_per_step(alpha, dist):
     K, ys = _toy()
-    noise, lam, steps = 0.25, 0.2, 6
-    sp = kernel_spectrum(K, ys, noise)
+    noise, lam, steps = 0.25, 0.2, 5
+    prob = KernelProblem(K, ys, noise)
+    sp = kernel_spectrum(K, ys, noise=noise)
     if alpha == "per-step":
-        al = np.array([1.5, -0.3, 0.8, 0.0, 2.0])  # label weights outside [0, 1] too
-        theory = [filter_risk(sp, multistep_filter(sp.eigvals, lam, 1 - al[: t - 1]))
-                  for t in range(1, steps + 1)]
+        xis = np.array([-0.5, 1.3, 0.2, 1.0, -1.0])  # weights outside [0, 1] too
+        theory = [
+            filter_risk(sp, f=multistep_filter(sp.eigvals, lam=lam, xis=xis[:t]))
+            for t in range(steps + 1)
+        ]
     else:
-        al = alpha
-        theory = [filter_risk(sp, ground_truth_weighted_filter(sp.eigvals, lam, alpha, t))
-                  for t in range(1, steps + 1)]
-    mc = simulate.simulate_kernel_sd(K, ys, noise, lam, al, steps=steps, n_trials=4000,
-                                     key=17, dist=dist)
+        # Borup & Andersen's ground-truth weighting: weight α on the labels, ξ_t = 1 − α
+        xis = np.full(steps, 1.0 - alpha)
+        theory = [
+            filter_risk(
+                sp, f=ground_truth_weighted_filter(sp.eigvals, lam=lam, alpha=alpha, steps=t)
+            )
+            for t in range(steps + 1)
+        ]
+    mc = simulate.simulate_kernel_sd(
+        prob, lam=lam, xis=xis, n_trials=4000, seed=17, noise_dist=dist
+    )
+    assert mc.mean.shape == (steps + 1,)
     z = (mc.mean - np.array(theory)) / mc.se
     assert np.all(np.abs(z) <= Z), z
 
 
-@pytest.mark.parametrize("shape,risk", [((30, 8), "parameter"), ((6, 12), "parameter"),
-                                        ((20, 5), "prediction")])
-def test_linear_multistep_risk(shape, risk):
+def test_one_kernel_problem_theory_vs_monte_carlo():
+    """ONE KernelProblem handed to the theory (its Spectrum) and to the simulator: a 2-step ξ
+    schedule agrees within Z standard errors at every step."""
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 1, (14, 2))
+    prob = KernelProblem(rbf_kernel(x, gamma=4.0), np.cos(3 * x[:, 0]) + x[:, 1], noise=0.3)
+    lam, xis = 0.1, np.array([1.6, -0.4])
+    sp = Spectrum.from_problem(prob)
+    theory = np.array([multistep_risk(sp, lam=lam, xis=xis[:k]) for k in range(3)], dtype=float)
+    mc = simulate.simulate_kernel_sd(prob, lam=lam, xis=xis, n_trials=4000, seed=21)
+    assert mc.mean.shape == mc.se.shape == (3,) and mc.n == 4000
+    z = (mc.mean - theory) / mc.se
+    assert np.all(np.abs(z) < Z), z
+
+
+@pytest.mark.parametrize(
+    "shape,weights",
+    [((30, 8), "parameter"), ((6, 12), "parameter"), ((20, 5), "prediction"), ((20, 5), "matrix")],
+)
+def test_linear_multistep_risk(shape, weights):
     rng = np.random.default_rng(sum(shape))
     X = rng.standard_normal(shape)
     th = rng.standard_normal(shape[1])
     noise, lam = 0.6, 2.0
     xis = np.array([1.8, -0.7, 3.0])
-    weights = "parameter" if risk == "parameter" else "prediction"
-    sp = Spectrum.from_design(X, th, noise, weights=weights)
-    theory = np.array([filter_risk(sp, multistep_filter(sp.eigvals, lam, xis[:k]))
-                       for k in range(xis.size + 1)])
-    mc = simulate.simulate_linear_sd(X, th, noise, lam, 1 - xis, n_trials=4000, key=5,
-                                     dist="uniform", risk=risk, batch=1000)
+    if weights == "matrix":
+        A = rng.standard_normal((shape[1], shape[1]))
+        weights = A @ A.T / shape[1]
+    prob = LinearProblem(X, th, noise, weights=weights)
+    sp = Spectrum.from_problem(prob)
+    theory = np.array(
+        [
+            filter_risk(sp, f=multistep_filter(sp.eigvals, lam=lam, xis=xis[:k]))
+            for k in range(xis.size + 1)
+        ]
+    )
+    mc = simulate.simulate_multistep(
+        prob, lam=lam, xis=xis, n_trials=4000, seed=5, noise_dist="uniform", batch_size=1000
+    )
     z = (mc.mean - theory) / mc.se
     assert np.all(np.abs(z) <= Z), z
 
@@ -66,33 +108,50 @@ def test_optimal_schedule_risk_by_simulation():
     rng = np.random.default_rng(8)
     X = rng.standard_normal((25, 4)) * np.array([3.0, 1.5, 0.7, 0.3])
     th = np.array([2.0, 0.1, 1.0, 0.05])
-    sp = Spectrum.from_design(X, th, 1.0)
-    opt = optimal_schedule(sp, 1.0, 2)
-    mc = simulate.simulate_linear_sd(X, th, 1.0, 1.0, 1 - opt.xis, n_trials=4000, key=9)
+    prob = LinearProblem(X, th, 1.0)
+    opt = optimal_schedule(Spectrum.from_problem(prob), lam=1.0, steps=2)
+    mc = simulate.simulate_multistep(prob, lam=1.0, xis=opt.xis, n_trials=4000, seed=9)
     assert abs(mc.mean[-1] - opt.risk) <= Z * mc.se[-1]
     assert abs(mc.mean[0] - opt.ridge_risk) <= Z * mc.se[0]
 
 
+def test_empty_schedule_is_the_teacher():
+    K, ys = _toy()
+    prob = KernelProblem(K, ys, 0.25)
+    a = simulate.simulate_kernel_sd(prob, lam=0.2, xis=[], n_trials=50, seed=1)
+    b = simulate.simulate_kernel_sd(prob, lam=0.2, xis=[0.5], n_trials=50, seed=1)
+    assert a.mean.shape == (1,)
+    np.testing.assert_allclose(a.mean[0], b.mean[0], rtol=1e-12)
+
+
 def test_simulation_input_errors():
     K, ys = _toy()
+    prob = KernelProblem(K, ys, 0.1)
     with pytest.raises(ValueError, match="n_trials"):
-        simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, 0.0, steps=2, n_trials=1)
-    with pytest.raises(ValueError, match="label_weights must have length"):
-        simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, [0.1, 0.2], steps=2)
-    with pytest.raises(ValueError, match="lam must be > 0"):
-        simulate.simulate_kernel_sd(K, ys, 0.1, 0.0, 0.0, steps=2)
-    with pytest.raises(ValueError, match="dist"):
-        simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, 0.0, steps=2, dist="cauchy")
-    with pytest.raises(ValueError, match="steps"):
-        simulate.simulate_kernel_sd(K, ys, 0.1, 0.2, None, steps=0)
+        simulate.simulate_kernel_sd(prob, lam=0.2, xis=[0.0], n_trials=1)
+    with pytest.raises(ValueError, match="xis must be a 1-D"):
+        simulate.simulate_kernel_sd(prob, lam=0.2, xis=[[0.1, 0.2]])
+    with pytest.raises(ValueError, match=r"lam must be a real number in \(0, inf\)"):
+        simulate.simulate_kernel_sd(prob, lam=0.0, xis=[0.0])
+    with pytest.raises(ValueError, match="noise_dist"):
+        simulate.simulate_kernel_sd(prob, lam=0.2, xis=[0.0], noise_dist="cauchy")
+    with pytest.raises(TypeError, match="KernelProblem"):
+        simulate.simulate_kernel_sd(LinearProblem(np.eye(3), np.ones(3), 0.1), lam=0.2, xis=[1.0])
+    with pytest.raises(TypeError, match="LinearProblem"):
+        simulate.simulate_multistep(prob, lam=0.2, xis=[1.0])
 
 
 def test_toy_expected_risk_dips_then_rises_for_alpha_zero():
-    """Theory note: on the toy problem (α = 0) the error first falls, then rises (expected risk)."""
+    """On the toy problem (α = 0) the error first falls, then rises (expected risk); the
+    derivation on the theory page shows the same curve."""
     K, ys = _toy()
-    sp = kernel_spectrum(K, ys, 0.25)
-    risk = np.array([filter_risk(sp, ground_truth_weighted_filter(sp.eigvals, 0.2, 0.0, t))
-                     for t in range(1, 16)])
+    sp = kernel_spectrum(K, ys, noise=0.25)
+    risk = np.array(
+        [
+            filter_risk(sp, f=ground_truth_weighted_filter(sp.eigvals, lam=0.2, alpha=0.0, steps=t))
+            for t in range(15)
+        ]
+    )
     best = int(np.argmin(risk))
     assert 0 < best < 6
     assert (np.diff(risk[best:]) > 0).all() and risk[-1] > risk[0]
@@ -106,11 +165,14 @@ def test_random_kernel_per_step_weights_many_trials(seed):
     x = rng.uniform(0, 1, (n, 2))
     K = rbf_kernel(x, gamma=5.0) + 1e-3 * np.eye(n)
     ys = np.cos(3 * x[:, 0]) + x[:, 1] ** 2
-    al = rng.uniform(-0.5, 1.5, 7)
-    sp = kernel_spectrum(K, ys, 0.4)
-    theory = [filter_risk(sp, multistep_filter(sp.eigvals, 0.05, 1 - al[: t - 1]))
-              for t in range(1, 9)]
-    mc = simulate.simulate_kernel_sd(K, ys, 0.4, 0.05, al, n_trials=40000, key=seed, batch=10000,
-                                     dist="uniform")
+    xis = 1.0 - rng.uniform(-0.5, 1.5, 7)
+    prob = KernelProblem(K, ys, 0.4)
+    sp = Spectrum.from_problem(prob)
+    theory = [
+        filter_risk(sp, f=multistep_filter(sp.eigvals, lam=0.05, xis=xis[:t])) for t in range(8)
+    ]
+    mc = simulate.simulate_kernel_sd(
+        prob, lam=0.05, xis=xis, n_trials=40000, seed=seed, batch_size=10000, noise_dist="uniform"
+    )
     z = (mc.mean - np.array(theory)) / mc.se
     assert np.all(np.abs(z) <= Z), z

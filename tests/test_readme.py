@@ -8,7 +8,7 @@ README = (ROOT / "README.md").read_text()
 
 
 def _block_after(marker: str, lang: str) -> str:
-    tail = README[README.index(marker):]
+    tail = README[README.index(marker) :]
     m = re.search(rf"```{lang}\n(.*?)```", tail, re.S)
     assert m, f"no ```{lang} block after {marker!r}"
     return m.group(1)

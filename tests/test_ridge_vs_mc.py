@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sdtheory import Spectrum, optimal_xi, sd_quadratic, sd_risk
-from sdtheory.simulate import ridge_sd_monte_carlo
+from sdtheory import LinearProblem, Spectrum, multistep_risk, optimal_xi, sd_quadratic, sd_risk
+from sdtheory.simulate import ridge_sd_monte_carlo, simulate_multistep
 from tests._tol import RTOL_EXACT, Z
 
 SHAPES = [(12, 5), (6, 9)]  # d < n and d > n (same shapes as test_simulate_ridge: shared compiles)
@@ -57,23 +57,31 @@ problems = st.fixed_dictionaries(
 
 
 def _problem(p):
+    """The drawn LinearProblem: handed to the theory and to the simulator alike."""
     rng = np.random.default_rng(p["seed"])
     n, d = p["shape"]
     X = _design(rng, n, d, p["smin"], p["smin"] * p["spread"])
     theta = p["signal_scale"] * rng.standard_normal(d)
     W = _weights(p["weights"], rng, X)
-    return X, theta, W
+    return LinearProblem(X, theta, p["noise"], weights=W)
 
 
 def _theory_vs_mc(p, n_trials):
-    X, theta, W = _problem(p)
-    sp = Spectrum.from_design(X, theta, p["noise"], weights=W)
+    prob = _problem(p)
+    sp = Spectrum.from_problem(prob)
     lam = np.array([[p["lam"]], [p["lam"] * p["lam_factor"]]])
-    xi_star = float(optimal_xi(sp, p["lam"]))
+    xi_star = float(optimal_xi(sp, lam=p["lam"]))
     xi = np.array([p["xi_neg"], p["xi_mid"], p["xi_big"], xi_star])
-    theory = sd_risk(sp, lam, xi)
-    mc = ridge_sd_monte_carlo(X, theta, p["noise"], lam, xi, n_trials, seed=p["seed"] % 1000,
-                              noise_dist=p["noise_dist"], weights=W, batch_size=BATCH)
+    theory = sd_risk(sp, lam=lam, xi=xi)
+    mc = ridge_sd_monte_carlo(
+        prob,
+        lam=lam,
+        xi=xi,
+        n_trials=n_trials,
+        seed=p["seed"] % 1000,
+        noise_dist=p["noise_dist"],
+        batch_size=BATCH,
+    )
     z = (mc.mean - theory) / mc.se
     assert np.all(mc.se > 0)
     assert np.all(np.abs(z) <= Z), f"z = {np.round(z, 2)}, theory {theory}, mc {mc.mean}"
@@ -100,10 +108,18 @@ def test_teacher_lam_theory_vs_mc():
     lam = np.array([[0.2], [1.5]])
     lam_t = np.array([[2.0], [0.05]])
     xi = np.array([-1.5, 0.0, 1.0, 2.5])
-    sp = Spectrum.from_design(X, theta, 1.5)
-    theory = sd_risk(sp, lam, xi, teacher_lam=lam_t)
-    mc = ridge_sd_monte_carlo(X, theta, 1.5, lam, xi, 1000, 3, teacher_lam=lam_t, batch_size=BATCH,
-                              noise_dist="laplace")
+    prob = LinearProblem(X, theta, 1.5)
+    theory = sd_risk(Spectrum.from_problem(prob), lam=lam, xi=xi, teacher_lam=lam_t)
+    mc = ridge_sd_monte_carlo(
+        prob,
+        lam=lam,
+        xi=xi,
+        n_trials=1000,
+        seed=3,
+        teacher_lam=lam_t,
+        batch_size=BATCH,
+        noise_dist="laplace",
+    )
     assert np.all(np.abs(mc.mean - theory) <= Z * mc.se)
 
 
@@ -130,20 +146,22 @@ def _xi_star_check(p, n_trials):
         is not vacuous);
     (4) each paired difference E(ξ_k) − E(ξ*) agrees with theory (ξ_k − ξ*)²·D within Z·SE.
     """
-    X, theta, W = _problem(p)
+    prob = _problem(p)
     lam = p["lam"]
-    sp = Spectrum.from_design(X, theta, p["noise"], weights=W)
-    xi_star = float(optimal_xi(sp, lam))
-    D = float(sd_quadratic(sp, lam).D)
-    kw = dict(noise_dist=p["noise_dist"], weights=W, batch_size=BATCH, return_trials=True)
+    sp = Spectrum.from_problem(prob)
+    xi_star = float(optimal_xi(sp, lam=lam))
+    D = float(sd_quadratic(sp, lam=lam).D)
+    kw = dict(
+        lam=lam, n_trials=n_trials, noise_dist=p["noise_dist"], batch_size=BATCH, return_trials=True
+    )
     pilot_xi = xi_star + np.arange(-3.0, 4.0)
-    _, Lp = ridge_sd_monte_carlo(X, theta, p["noise"], lam, pilot_xi, n_trials, 1, **kw)
+    _, Lp = ridge_sd_monte_carlo(prob, xi=pilot_xi, seed=1, **kw)
     _, B, C, resid = _per_trial_quadratic(pilot_xi, Lp)
     assert resid <= 1e-8  # exact quadratic up to rounding
     xi_hat = B.mean() / C.mean()
     s = np.std(B - xi_hat * C, ddof=1) / (C.mean() * np.sqrt(n_trials))
     grid = xi_star + s * OFFSETS
-    _, L = ridge_sd_monte_carlo(X, theta, p["noise"], lam, grid, n_trials, 2, **kw)
+    _, L = ridge_sd_monte_carlo(prob, xi=grid, seed=2, **kw)
     _, B, C, _ = _per_trial_quadratic(grid, L)
     xi_hat = B.mean() / C.mean()
     s_main = np.std(B - xi_hat * C, ddof=1) / (C.mean() * np.sqrt(n_trials))
@@ -169,3 +187,42 @@ def test_optimal_xi_minimizes_simulated_risk(p):
 @given(problems)
 def test_optimal_xi_minimizes_simulated_risk_many(p):
     _xi_star_check(p, n_trials=2000)
+
+
+# ------------------------------------------------------------------ one problem, both sides
+ACCEPT_LAM = 1.5
+ACCEPT_XI = np.array([-1.0, 0.5, 2.5])
+ACCEPT_XIS = np.array([1.8, -0.6])  # a 2-step ξ schedule
+
+
+def _accept_problem(weights):
+    """ONE LinearProblem (d > n, null-space signal included) with the given risk weights."""
+    rng = np.random.default_rng(2024)
+    X = _design(rng, 12, 16, 0.4, 4.0)
+    theta = rng.standard_normal(16)
+    if weights == "matrix":
+        A = rng.standard_normal((16, 18))
+        weights = A @ A.T / 18
+    return LinearProblem(X, theta, 2.0, weights=weights)
+
+
+@pytest.mark.parametrize("weights", ["parameter", "prediction", "matrix"])
+def test_one_problem_theory_vs_monte_carlo(weights):
+    """The same LinearProblem goes to the theory and to both simulators: one-step SD over a ξ
+    grid and a 2-step ξ schedule agree within Z standard errors for every kind of weights."""
+    prob = _accept_problem(weights)
+    sp = Spectrum.from_problem(prob)
+    theory = sd_risk(sp, lam=ACCEPT_LAM, xi=ACCEPT_XI)
+    mc = ridge_sd_monte_carlo(prob, lam=ACCEPT_LAM, xi=ACCEPT_XI, n_trials=4000, seed=11)
+    z = (mc.mean - theory) / mc.se
+    assert np.all(mc.se > 0) and np.all(np.abs(z) < Z), z
+
+    steps = [multistep_risk(sp, lam=ACCEPT_LAM, xis=ACCEPT_XIS[:k]) for k in range(3)]
+    theory_k = np.asarray(steps, dtype=float)
+    mk = simulate_multistep(prob, lam=ACCEPT_LAM, xis=ACCEPT_XIS, n_trials=4000, seed=12)
+    assert mk.mean.shape == mk.se.shape == (3,)
+    zk = (mk.mean - theory_k) / mk.se
+    assert np.all(np.abs(zk) < Z), zk
+    # step 1 of the schedule is the one-step student at ξ_1 (theory identity)
+    one = sd_risk(sp, lam=ACCEPT_LAM, xi=ACCEPT_XIS[0])
+    assert theory_k[1] == pytest.approx(float(one), rel=1e-10)

@@ -20,6 +20,7 @@ SCRIPT = textwrap.dedent(
     import json
     import jax
     import numpy as np
+    from sdtheory import LinearProblem
     from sdtheory.simulate import ridge_sd_monte_carlo
     from sdtheory.simulate._sharding import TrialRunner, run_trials, trial_keys
     from sdtheory.simulate._common import x64
@@ -32,9 +33,11 @@ SCRIPT = textwrap.dedent(
     cases = []
     for dist, weights, n_trials, bs in [("gaussian", "parameter", 301, 32),
                                         ("rademacher", "prediction", 250, 16)]:
-        kw = dict(noise_dist=dist, weights=weights, batch_size=bs, return_trials=True)
-        a, ta = ridge_sd_monte_carlo(X, theta, 1.5, lam, xi, n_trials, 7, **kw)
-        b, tb = ridge_sd_monte_carlo(X, theta, 1.5, lam, xi, n_trials, 7, devices="all", **kw)
+        prob = LinearProblem(X, theta, 1.5, weights=weights)
+        kw = dict(lam=lam, xi=xi, n_trials=n_trials, seed=7, noise_dist=dist, batch_size=bs,
+                  return_trials=True)
+        a, ta = ridge_sd_monte_carlo(prob, **kw)
+        b, tb = ridge_sd_monte_carlo(prob, devices="all", **kw)
         cases.append({
             "trials_equal": bool(np.array_equal(ta, tb)),
             "mean_equal": bool(np.array_equal(a.mean, b.mean)),
@@ -44,12 +47,26 @@ SCRIPT = textwrap.dedent(
         })
     out["cases"] = cases
 
+    # the multi-step and kernel simulators go through the same runner
+    from sdtheory import KernelProblem
+    from sdtheory.simulate import simulate_kernel_sd, simulate_multistep
+
+    Z = rng.standard_normal((15, 3))
+    kprob = KernelProblem(Z @ Z.T, rng.standard_normal(15), 0.5)
+    lprob = LinearProblem(X, theta, 1.5, weights="prediction")
+    multi = []
+    for fn, prob in [(simulate_multistep, lprob), (simulate_kernel_sd, kprob)]:
+        kw = dict(lam=0.7, xis=[1.5, -0.5], n_trials=90, seed=2, batch_size=8)
+        a, b = fn(prob, **kw), fn(prob, devices="all", **kw)
+        multi.append(bool(np.array_equal(a.mean, b.mean) and np.array_equal(a.se, b.se)))
+    out["multistep_kernel_equal"] = multi
+
     # the generic helper: a runner over all devices really spreads each block over 4 devices
     def one_trial(key, scale):
         return scale * jax.random.normal(key, (3,))
 
     with x64():
-        keys = trial_keys(3, 50)
+        keys = trial_keys(seed=3, n_trials=50)
         runner = TrialRunner(one_trial, devices="all", batch_size=4)
         sharded = np.concatenate([v for _, v in runner.blocks(keys, np.float64(2.0))])
         out["runner_devices"] = runner.n_devices
@@ -74,7 +91,7 @@ def _run_4_devices():
     )
     assert res.returncode == 0, res.stderr[-3000:]
     line = [ln for ln in res.stdout.splitlines() if ln.startswith("RESULT")][-1]
-    return json.loads(line[len("RESULT"):])
+    return json.loads(line[len("RESULT") :])
 
 
 def test_sharded_equals_unsharded_on_4_cpu_devices():
@@ -83,6 +100,7 @@ def test_sharded_equals_unsharded_on_4_cpu_devices():
     assert out["runner_devices"] == 4
     assert out["output_devices"] == 4  # each block's output lived on all 4 devices
     assert out["helper_equal"] and out["helper_shape"] == [50, 3]
+    assert out["multistep_kernel_equal"] == [True, True]
     for case in out["cases"]:
         assert case["trials_equal"], case  # bitwise, per trial
         assert case["mean_equal"] and case["se_equal"], case
@@ -105,13 +123,14 @@ def test_devices_argument_validation():
 def test_single_device_list_equals_default():
     import jax
 
+    from sdtheory import LinearProblem
     from sdtheory.simulate import ridge_sd_monte_carlo
 
     rng = np.random.default_rng(1)
-    X, theta = rng.standard_normal((10, 4)), rng.standard_normal(4)
-    a = ridge_sd_monte_carlo(X, theta, 1.0, 0.5, [0.0, 2.0], 40, 0, batch_size=16)
-    b = ridge_sd_monte_carlo(X, theta, 1.0, 0.5, [0.0, 2.0], 40, 0, batch_size=16,
-                             devices=jax.devices()[:1])
+    prob = LinearProblem(rng.standard_normal((10, 4)), rng.standard_normal(4), 1.0)
+    kw = dict(lam=0.5, xi=[0.0, 2.0], n_trials=40, seed=0, batch_size=16)
+    a = ridge_sd_monte_carlo(prob, **kw)
+    b = ridge_sd_monte_carlo(prob, devices=jax.devices()[:1], **kw)
     assert np.array_equal(a.mean, b.mean) and np.array_equal(a.se, b.se)
 
 
@@ -125,7 +144,7 @@ def test_block_padding_and_order():
     def one_trial(key):
         return jax.random.uniform(key, ())
 
-    keys = trial_keys(5, 23)
+    keys = trial_keys(seed=5, n_trials=23)
     ref = run_trials(one_trial, keys, batch_size=23)
     for bs in (1, 5, 7, 30):
         got = run_trials(one_trial, keys, batch_size=bs)
@@ -138,6 +157,6 @@ def test_block_padding_and_order():
     np.testing.assert_allclose(res.mean, ref64.mean(), rtol=1e-12)
     np.testing.assert_allclose(res.se, ref64.std(ddof=1) / np.sqrt(23), rtol=1e-10)
     with pytest.raises(ValueError, match="n_trials"):
-        trial_keys(0, 0)
+        trial_keys(seed=0, n_trials=0)
     with pytest.raises(ValueError, match="batch_size"):
         run_trials(one_trial, keys, batch_size=0)

@@ -3,9 +3,10 @@ and each trial's fit against an independent NumPy solve (no theory involved)."""
 
 import numpy as np
 import pytest
-from tests._tol import RTOL_EXACT, Z
 
+from sdtheory import LinearProblem
 from sdtheory.simulate import NOISE_DISTS, ridge_sd_monte_carlo, ridge_sd_noise
+from tests._tol import RTOL_EXACT, Z
 
 RNG = np.random.default_rng(20230131)
 X_TALL = RNG.standard_normal((12, 5))
@@ -32,11 +33,17 @@ XI = np.array([-1.5, 0.0, 1.0, 2.5])
 N_TRIALS = 20
 
 
+def _mc(X, theta, noise, lam, xi, n_trials, seed, *, weights="parameter", **kw):
+    """One Monte Carlo call on the LinearProblem (X, θ*, σ², weights)."""
+    prob = LinearProblem(X, theta, noise, weights=weights)
+    return ridge_sd_monte_carlo(prob, lam=lam, xi=xi, n_trials=n_trials, seed=seed, **kw)
+
+
 def _std(X, theta, *, noise=0.7, seed=11, **kw):
     """The standard call (one grid shape, one trial count, Laplace noise): compiled once per
     design shape and weighting, reused across tests."""
     kw.setdefault("noise_dist", "laplace")
-    return ridge_sd_monte_carlo(X, theta, noise, LAM, XI, N_TRIALS, seed, **kw)
+    return _mc(X, theta, noise, LAM, XI, N_TRIALS, seed, **kw)
 
 
 # ------------------------------------------------------------------ per-trial fits
@@ -52,7 +59,7 @@ def test_each_trial_matches_numpy_solve(X, theta, weights):
         W = np.eye(d) if weights == "parameter" else X.T @ X / n
     lam, xi, n_trials, noise = LAM, XI, N_TRIALS, 0.7
     res, trials = _std(X, theta, noise=noise, seed=11, weights=W_arg, return_trials=True)
-    eta = ridge_sd_noise(n, noise, n_trials, seed=11, noise_dist="laplace")
+    eta = ridge_sd_noise(n, noise=noise, n_trials=n_trials, seed=11, noise_dist="laplace")
     ref = np.empty((n_trials, 2, 4))
     for t in range(n_trials):
         for i in range(2):
@@ -67,7 +74,7 @@ def test_xi_zero_is_ridge_and_teacher_lam():
     """ξ = 0 is the teacher's ridge fit; a separate teacher λ_t changes only ξ ≠ 0."""
     X, theta = X_TALL, TH_TALL
     n, d = X.shape
-    eta = ridge_sd_noise(n, 2.0, N_TRIALS, seed=4, noise_dist="laplace")
+    eta = ridge_sd_noise(n, noise=2.0, n_trials=N_TRIALS, seed=4, noise_dist="laplace")
     _, tr = _std(X, theta, noise=2.0, seed=4, return_trials=True)
     for t in range(N_TRIALS):
         for i in range(2):
@@ -89,8 +96,9 @@ def test_zero_noise_is_deterministic():
     assert np.all(res.se <= RTOL_EXACT * res.mean)
     for i in range(2):
         for j in range(4):
-            ref = _numpy_student(X_TALL, TH_TALL, np.zeros(12), LAM[i, 0], XI[j], LAM[i, 0],
-                                 np.eye(5))
+            ref = _numpy_student(
+                X_TALL, TH_TALL, np.zeros(12), LAM[i, 0], XI[j], LAM[i, 0], np.eye(5)
+            )
             assert res.mean[i, j] == pytest.approx(ref, rel=RTOL_EXACT)
 
 
@@ -111,12 +119,13 @@ def test_batch_size_changes_only_rounding():
 
 
 def test_shapes():
-    r = ridge_sd_monte_carlo(X_TALL, TH_TALL, 1.0, 0.5, 1.0, N_TRIALS, 0, noise_dist="laplace")
+    r = _mc(X_TALL, TH_TALL, 1.0, 0.5, 1.0, N_TRIALS, 0, noise_dist="laplace")
     assert isinstance(r.mean, float) and isinstance(r.se, float) and r.n == N_TRIALS
     mean, se, n = _std(X_TALL, TH_TALL)
     assert mean.shape == se.shape == (2, 4) and n == N_TRIALS
-    r, tr = ridge_sd_monte_carlo(X_TALL, TH_TALL, 1.0, 0.5, 1.0, N_TRIALS, 0,
-                                 noise_dist="laplace", return_trials=True)
+    r, tr = _mc(
+        X_TALL, TH_TALL, 1.0, 0.5, 1.0, N_TRIALS, 0, noise_dist="laplace", return_trials=True
+    )
     assert tr.shape == (N_TRIALS,)
     assert r.mean == pytest.approx(tr.mean(), rel=1e-14)
 
@@ -131,7 +140,9 @@ def test_weight_matrix_identity_equals_parameter():
 @pytest.mark.parametrize("dist", NOISE_DISTS)
 def test_noise_laws_have_mean_zero_and_the_given_variance(dist):
     noise = 2.5
-    eta = ridge_sd_noise(50, noise, 400, seed=9, noise_dist=dist).ravel()  # 20,000 draws
+    eta = ridge_sd_noise(
+        50, noise=noise, n_trials=400, seed=9, noise_dist=dist
+    ).ravel()  # 20,000 draws
     m = eta.mean()
     assert abs(m) <= Z * eta.std(ddof=1) / np.sqrt(eta.size)
     sq = eta**2
@@ -148,8 +159,8 @@ def test_noise_laws_have_mean_zero_and_the_given_variance(dist):
 def test_noise_draws_are_those_of_the_simulation():
     """The draws scale with γ (that they are the simulation's own η is checked per trial in
     test_each_trial_matches_numpy_solve)."""
-    a = ridge_sd_noise(7, 1.0, 30, 3)
-    b = ridge_sd_noise(7, 4.0, 30, 3)
+    a = ridge_sd_noise(7, noise=1.0, n_trials=30, seed=3)
+    b = ridge_sd_noise(7, noise=4.0, n_trials=30, seed=3)
     np.testing.assert_allclose(b, 2.0 * a, rtol=1e-15)
 
 
@@ -161,7 +172,7 @@ def test_noise_draws_are_those_of_the_simulation():
         ({"n_trials": 2.5}, TypeError, "n_trials"),
         ({"noise": -1.0}, ValueError, "noise"),
         ({"noise": float("nan")}, ValueError, "noise"),
-        ({"noise": [1.0, 2.0]}, ValueError, "noise"),
+        ({"noise": [1.0, 2.0]}, TypeError, "noise"),
         ({"lam": 0.0}, ValueError, "lam"),
         ({"lam": -1.0}, ValueError, "lam"),
         ({"lam": float("nan")}, ValueError, "lam"),
@@ -189,25 +200,68 @@ def test_bad_input_names_the_argument(kwargs, exc, match):
     args = dict(X=X_TALL, theta_star=TH_TALL, noise=1.0, lam=0.5, xi=1.0, n_trials=4, seed=0)
     args.update(kwargs)
     with pytest.raises(exc, match=match):
-        ridge_sd_monte_carlo(**args)
+        prob = LinearProblem(
+            args.pop("X"),
+            args.pop("theta_star"),
+            args.pop("noise"),
+            weights=args.pop("weights", "parameter"),
+        )
+        ridge_sd_monte_carlo(prob, **args)
 
 
 def test_bad_input_noise_helper():
     with pytest.raises(ValueError, match="noise_dist"):
-        ridge_sd_noise(3, 1.0, 2, 0, noise_dist="t")
+        ridge_sd_noise(3, noise=1.0, n_trials=2, seed=0, noise_dist="t")
     with pytest.raises(ValueError, match="noise"):
-        ridge_sd_noise(3, -1.0, 2, 0)
+        ridge_sd_noise(3, noise=-1.0, n_trials=2, seed=0)
     with pytest.raises(ValueError, match="n"):
-        ridge_sd_noise(0, 1.0, 2, 0)
+        ridge_sd_noise(0, noise=1.0, n_trials=2, seed=0)
 
 
 def test_progress_bar_does_not_change_the_numbers(capsys):
     rng = np.random.default_rng(7)
     X = rng.standard_normal((12, 5))
     th = rng.standard_normal(5)
-    a = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3)
-    b = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, progress=True, batch_size=8)
-    c = ridge_sd_monte_carlo(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, batch_size=8)
+    a = _mc(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3)
+    b = _mc(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, progress=True, batch_size=8)
+    c = _mc(X, th, 1.0, 0.5, [0.0, 2.0], 40, seed=3, batch_size=8)
     np.testing.assert_array_equal(b.mean, c.mean)
     np.testing.assert_allclose(a.mean, b.mean, rtol=1e-12)
     assert "trial" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ import hygiene
+def test_import_prints_no_warning():
+    """Importing the simulators warns about nothing (in particular no TqdmWarning)."""
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-W", "error::Warning", "-c", "import sdtheory.simulate"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert "Warning" not in res.stderr
+
+
+def test_no_tqdm_warning_inside_a_notebook_kernel():
+    """In a Jupyter kernel, importing the simulators and showing the progress bar prints no
+    TqdmWarning (the bar is tqdm's plain text bar, which needs no ipywidgets)."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    code = (
+        "import warnings\nwarnings.simplefilter('always')\nimport numpy as np\n"
+        "from sdtheory import LinearProblem\nfrom sdtheory.simulate import ridge_sd_monte_carlo\n"
+        "p = LinearProblem(np.eye(3), np.ones(3), noise=1.0)\n"
+        "r = ridge_sd_monte_carlo(p, lam=1.0, xi=0.5, n_trials=20, progress=True)\n"
+        "print('done', r.n)"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    text = "".join(out.get("text", "") + str(out.get("data", "")) for out in nb.cells[0].outputs)
+    assert "done 20" in text
+    assert "TqdmWarning" not in text and "IProgress" not in text

@@ -1,21 +1,45 @@
-"""Shared JAX helpers for the Monte Carlo modules (imports JAX; never imported by ``sdtheory``)."""
+"""Shared JAX helpers for the Monte Carlo modules (imports JAX; never imported by ``sdtheory``).
+
+One vocabulary for every simulator: ``seed`` (an int ``>= 0`` or a ``jax.random`` key),
+``n_trials`` (an int ``>= 2``), ``noise_dist`` (one of :data:`NOISE_DISTS`), ``batch_size`` and
+``devices``. One estimate comes back as an :class:`MCResult`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["x64", "as_key", "mean_se", "MCResult"]
+from .._validate import check_choice, check_int
+
+__all__ = [
+    "x64",
+    "as_key",
+    "check_seed",
+    "check_n_trials",
+    "check_noise_dist",
+    "standard_noise",
+    "mean_se",
+    "MCResult",
+    "NOISE_DISTS",
+]
+
+#: Label-noise laws, each with mean 0 and variance 1 before scaling by the noise s.d.
+NOISE_DISTS = ("gaussian", "rademacher", "uniform", "laplace")
+
+_SEED_RANGE = "an int in [0, 2**63) or a jax.random key"
 
 
 @contextlib.contextmanager
 def x64():
     """Enable float64 in JAX inside the block only (works on jax 0.10 and 0.11)."""
     ctx = getattr(jax, "enable_x64", None)
-    if ctx is not None and hasattr(ctx, "__call__"):
+    if ctx is not None and callable(ctx):
         with ctx(True):
             yield
         return
@@ -25,15 +49,72 @@ def x64():
         yield
 
 
+def check_seed(seed):
+    """Validate a ``seed``: an int in ``[0, 2**63)`` or one ``jax.random`` key.
+
+    Every error names ``seed`` and its valid range, whatever the caller calls the argument.
+
+    Examples
+    --------
+    >>> check_seed(3)
+    3
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be an int in [0, 2**63) or a jax.random key, got -1
+    """
+    if isinstance(seed, (bool, np.bool_)):
+        raise TypeError(f"seed must be {_SEED_RANGE}, got bool")
+    if isinstance(seed, numbers.Integral):
+        if not 0 <= int(seed) < 2**63:
+            raise ValueError(f"seed must be {_SEED_RANGE}, got {int(seed)}")
+        return int(seed)
+    if isinstance(seed, jax.Array):
+        if jnp.issubdtype(seed.dtype, jax.dtypes.prng_key):
+            if seed.shape != ():
+                raise ValueError(
+                    f"seed must be {_SEED_RANGE} (one key, shape ()), got a key array of shape "
+                    f"{seed.shape}"
+                )
+            return seed
+        if seed.dtype == jnp.uint32 and seed.shape == (2,):  # a raw (legacy) PRNGKey
+            return seed
+        raise TypeError(
+            f"seed must be {_SEED_RANGE}, got a jax array of dtype {seed.dtype} and shape "
+            f"{seed.shape}"
+        )
+    raise TypeError(f"seed must be {_SEED_RANGE}, got {type(seed).__name__}")
+
+
 def as_key(seed_or_key):
-    """A ``jax.random`` key from an int seed (or pass a key through)."""
-    if isinstance(seed_or_key, (int, np.integer)) and not isinstance(seed_or_key, bool):
-        if seed_or_key < 0:
-            raise ValueError(f"seed must be >= 0, got {seed_or_key}")
-        return jax.random.key(int(seed_or_key))
-    if isinstance(seed_or_key, jax.Array):
-        return seed_or_key
-    raise TypeError(f"seed must be an int or a jax.random key, got {type(seed_or_key).__name__}")
+    """A ``jax.random`` key from an int seed (or pass a key through); errors name ``seed``."""
+    seed = check_seed(seed_or_key)
+    if isinstance(seed, int):
+        return jax.random.key(seed)
+    return seed
+
+
+def check_n_trials(n_trials, name: str = "n_trials") -> int:
+    """An int ``>= 2`` (a standard error needs two trials)."""
+    return check_int(n_trials, name, minimum=2)
+
+
+def check_noise_dist(noise_dist) -> str:
+    """One of :data:`NOISE_DISTS`."""
+    return check_choice(noise_dist, "noise_dist", set(NOISE_DISTS))
+
+
+def standard_noise(noise_dist: str, key, shape):
+    """I.i.d. draws of the named law with mean 0 and variance 1 (inside a JAX program)."""
+    if noise_dist == "gaussian":
+        return jax.random.normal(key, shape)
+    if noise_dist == "rademacher":
+        return jax.random.rademacher(key, shape, dtype=jnp.float64)
+    if noise_dist == "uniform":  # U(−√3, √3): variance (2√3)²/12 = 1
+        return jax.random.uniform(key, shape, minval=-math.sqrt(3.0), maxval=math.sqrt(3.0))
+    if noise_dist == "laplace":  # Laplace(0, b) has variance 2b²; b = 1/√2
+        return jax.random.laplace(key, shape) / math.sqrt(2.0)
+    raise ValueError(f"noise_dist must be one of {list(NOISE_DISTS)}, got {noise_dist!r}")
 
 
 class MCResult(tuple):

@@ -2,8 +2,10 @@ r"""Monte Carlo of one-step ridge self-distillation in a fixed design (JAX, floa
 
 Labels ``y = Xθ* + η`` are drawn again in every trial; teacher and student are fitted by
 actual Cholesky solves on ``X`` (never by a spectral filter formula), and the weighted error
-``‖θ̂_S − θ*‖²_W`` is averaged over trials. This module does not import the theory it is used to
-check (:mod:`sdtheory.ridge._risk`); tests and ``sdtheory check`` compare the two.
+``‖θ̂_S − θ*‖²_W`` is averaged over trials. The problem comes as a
+:class:`~sdtheory.LinearProblem`, the same object the theory takes, so both report the same
+quantity. This module does not import the theory it is used to check; tests and
+``sdtheory check`` compare the two.
 """
 
 from __future__ import annotations
@@ -16,50 +18,35 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.scipy.linalg import cho_solve
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
-from .._validate import (
-    check_choice,
-    check_finite,
-    check_int,
-    check_matrix,
-    check_nonneg,
-    check_positive,
-    check_psd,
-    check_vector,
+from .._validate import check_finite, check_int, check_positive, check_scalar
+from ..problem import LinearProblem
+from ._common import (
+    NOISE_DISTS,
+    MCResult,
+    as_key,
+    check_n_trials,
+    check_noise_dist,
+    check_seed,
+    standard_noise,
+    x64,
 )
-from ._common import MCResult, as_key, x64
 from ._sharding import TrialRunner, _Moments, resolve_devices
 
 __all__ = ["ridge_sd_monte_carlo", "ridge_sd_noise", "NOISE_DISTS"]
-
-#: Label-noise laws, each with mean 0 and variance ``noise`` (the scale is set per law).
-NOISE_DISTS = ("gaussian", "rademacher", "uniform", "laplace")
 
 # elements of float64 working memory per block (≈ 128 MiB) used to pick the default batch size
 _BLOCK_ELEMS = 1 << 24
 
 
-def _standard_noise(dist: str, key, n: int):
-    """``n`` i.i.d. draws with mean 0 and variance 1 from the named law."""
-    if dist == "gaussian":
-        return jax.random.normal(key, (n,))
-    if dist == "rademacher":
-        return jax.random.rademacher(key, (n,), dtype=jnp.float64)
-    if dist == "uniform":  # U(−√3, √3): variance (2√3)²/12 = 1
-        return jax.random.uniform(key, (n,), minval=-math.sqrt(3.0), maxval=math.sqrt(3.0))
-    if dist == "laplace":  # Laplace(0, b) has variance 2b²; b = 1/√2
-        return jax.random.laplace(key, (n,)) / math.sqrt(2.0)
-    raise ValueError(f"noise_dist must be one of {list(NOISE_DISTS)}, got {dist!r}")
-
-
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _trial_fn(noise_dist: str, weight_kind: str):
     """The per-trial function for one noise law and risk weighting (cached: one object each)."""
 
     def one_trial(key, X, Xtheta, theta, chol, s_idx, t_idx, xi, W, scale):
         n = X.shape[0]
-        y = Xtheta + scale * _standard_noise(noise_dist, key, n)
+        y = Xtheta + scale * standard_noise(noise_dist, key, (n,))
         # teacher: (XᵀX + λ_t I) θ_T = Xᵀy, for every distinct λ (Cholesky factors precomputed)
         Xty = X.T @ y
         theta_t_all = jax.vmap(lambda L: cho_solve((L, True), Xty))(chol)  # (U, d)
@@ -80,35 +67,67 @@ def _trial_fn(noise_dist: str, weight_kind: str):
     return one_trial
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _noise_fn(noise_dist: str):
     def draw(key, scale, zeros_n):
-        return scale * _standard_noise(noise_dist, key, zeros_n.shape[0])
+        return scale * standard_noise(noise_dist, key, (zeros_n.shape[0],))
 
     return draw
 
 
-def _check_seed(seed):
-    if isinstance(seed, bool):
-        raise TypeError("seed must be an int or a jax.random key, got bool")
-    return seed
+def check_linear_problem(problem, name: str = "problem"):
+    """``(X, θ*, σ², weight kind, W or None)`` of a :class:`~sdtheory.LinearProblem`.
 
-
-def _validate(X, theta_star, noise, lam, xi, n_trials, noise_dist, weights, teacher_lam,
-              batch_size):
-    X = check_matrix(X, "X")
-    n, d = X.shape
-    theta = check_vector(theta_star, "theta_star")
-    if theta.shape[0] != d:
-        raise ValueError(
-            f"theta_star must have length d = X.shape[1] = {d}, got {theta.shape[0]}"
+    The kind is ``"parameter"``, ``"prediction"`` or ``"matrix"``; anything but a
+    ``LinearProblem`` raises a ``TypeError`` naming ``name``.
+    """
+    if not isinstance(problem, LinearProblem):
+        raise TypeError(
+            f"{name} must be a sdtheory.LinearProblem (X, theta_star, noise, weights), got "
+            f"{type(problem).__name__}"
         )
-    noise = check_nonneg(noise, "noise")
-    if noise.ndim != 0:
-        raise ValueError(f"noise must be a scalar variance, got shape {noise.shape}")
-    lam = check_positive(lam, "lam")
-    xi = check_finite(xi, "xi")
-    lam_t = lam if teacher_lam is None else check_positive(teacher_lam, "teacher_lam")
+    if isinstance(problem.weights, str):
+        kind, W = problem.weights, None
+    else:
+        kind, W = "matrix", np.asarray(problem.weights)
+    return problem.X, problem.theta_star, float(problem.noise), kind, W
+
+
+def _check_batch_size(batch_size):
+    if batch_size is None:
+        return None
+    return check_int(batch_size, "batch_size", minimum=1)
+
+
+def real_array(x, name: str, *, positive: bool = False, allow_empty: bool = False):
+    """A float64 array of finite reals (``> 0`` with ``positive``); errors state the range."""
+    rng = "(0, inf)" if positive else "(-inf, inf)"
+    try:
+        if positive:
+            return check_positive(x, name)
+        return check_finite(x, name, allow_empty=allow_empty)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{exc} (valid range: real numbers in {rng})") from None
+
+
+def real_scalar(x, name: str, *, low: float = 0.0, low_open: bool = False) -> float:
+    """A finite real scalar in ``[low, inf)`` (open at ``low`` with ``low_open``).
+
+    Errors name ``name`` and state the range.
+    """
+    rng = f"{'(' if low_open else '['}{low:g}, inf)"
+    try:
+        return check_scalar(x, name, low=low, low_open=low_open)
+    except (TypeError, ValueError) as exc:
+        if rng in str(exc):
+            raise
+        raise type(exc)(f"{exc} (valid range: a real number in {rng})") from None
+
+
+def _validate(lam, xi, teacher_lam):
+    lam = real_array(lam, "lam", positive=True)
+    xi = real_array(xi, "xi")
+    lam_t = lam if teacher_lam is None else real_array(teacher_lam, "teacher_lam", positive=True)
     try:
         shape = np.broadcast_shapes(lam.shape, xi.shape)
     except ValueError:
@@ -121,21 +140,8 @@ def _validate(X, theta_star, noise, lam, xi, n_trials, noise_dist, weights, teac
         raise ValueError(
             f"teacher_lam must broadcast to the (lam, xi) grid shape {shape}, got {lam_t.shape}"
         ) from None
-    n_trials = check_int(n_trials, "n_trials", minimum=2)
-    check_choice(noise_dist, "noise_dist", set(NOISE_DISTS))
-    W = None
-    if isinstance(weights, str):
-        check_choice(weights, "weights", {"parameter", "prediction"})
-        kind = weights
-    else:
-        W = check_psd(weights, "weights")
-        if W.shape != (d, d):
-            raise ValueError(f"weights matrix must have shape ({d}, {d}), got {W.shape}")
-        kind = "matrix"
-    if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size", minimum=1)
     lam_b, xi_b = np.broadcast_arrays(lam, xi)
-    return X, theta, float(noise), lam_b, xi_b, np.asarray(lam_t), shape, n_trials, kind, W, batch_size
+    return lam_b, xi_b, np.asarray(lam_t), shape
 
 
 def default_batch_size(n: int, d: int, n_points: int, n_lams: int, n_trials: int) -> int:
@@ -153,38 +159,47 @@ def default_batch_size(n: int, d: int, n_points: int, n_lams: int, n_trials: int
     return int(max(1, min(n_trials, _BLOCK_ELEMS // max(per_trial, 1))))
 
 
-def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise_dist="gaussian",
-                         weights="parameter", teacher_lam=None, batch_size=None, devices=None,
-                         return_trials=False, progress=False):
-    r"""Monte Carlo risk of the one-step self-distillation student, fitted by real solves.
+def ridge_sd_monte_carlo(
+    problem,
+    *,
+    lam,
+    xi,
+    n_trials=2000,
+    seed=0,
+    noise_dist="gaussian",
+    teacher_lam=None,
+    batch_size=None,
+    devices=None,
+    return_trials=False,
+    progress=False,
+):
+    r"""Monte Carlo fixed-design risk of the one-step self-distillation student (real solves).
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
-        Fixed design (``d > n`` allowed).
-    theta_star : array_like, shape (d,)
-        True parameter.
-    noise : float
-        Label-noise variance ``γ² ≥ 0``.
-    lam : array_like
-        Student ridge penalty ``λ > 0`` (also the teacher's unless ``teacher_lam``).
-    xi : array_like
-        Distillation weight ``ξ ∈ ℝ``. ``lam`` and ``xi`` broadcast to the grid shape
+    problem : sdtheory.LinearProblem
+        The fixed design ``X`` (``d > n`` allowed), true coefficients ``θ*``, label-noise
+        variance ``σ²`` and the risk weights ``W`` (``problem.weights``: ``"parameter"`` is
+        ``W = I``, ``"prediction"`` is ``W = XᵀX/n``, or a PSD matrix) — the same object the
+        theory (:func:`sdtheory.sd_risk`) takes.
+    lam : float or array_like
+        Student ridge penalty ``λ > 0`` on the summed loss ``‖y − Xθ‖² + λ‖θ‖²`` (also the
+        teacher's unless ``teacher_lam``).
+    xi : float or array_like
+        Weight ``ξ ∈ ℝ`` on the teacher. ``lam`` and ``xi`` broadcast to the grid shape
         ``np.broadcast(lam, xi).shape``.
     n_trials : int
-        Number of independent label draws (``>= 2``).
+        Number of independent label draws, an int ``>= 2``.
     seed : int or jax.random key
-        Trial ``i`` uses key ``jax.random.split(key(seed), n_trials)[i]``: the same seed gives
-        identical numbers, on any number of devices (see ``batch_size``).
+        An int ``>= 0`` or a key. Trial ``i`` uses key ``jax.random.split(key(seed), n_trials)[i]``:
+        the same seed gives identical numbers, on any number of devices (see ``batch_size``).
     noise_dist : {"gaussian", "rademacher", "uniform", "laplace"}
-        Law of the i.i.d. label noise, each scaled to mean 0 and variance ``noise``.
-    weights : {"parameter", "prediction"} or array_like (d, d)
-        Risk ``‖θ̂ − θ*‖²_W``: ``W = I``, ``W = XᵀX/n`` or a PSD matrix.
-    teacher_lam : array_like, optional
+        Law of the i.i.d. label noise, each scaled to mean 0 and variance ``σ²``.
+    teacher_lam : float or array_like, optional
         Teacher penalty ``λ_t > 0`` (broadcasts to the grid); default ``λ``.
     batch_size : int, optional
-        Trials per device per step (bounds memory). Default: from the problem size, about
-        128 MiB of working memory per block. Results depend on it only in the last bits
+        Trials per device per step (``>= 1``; bounds memory). Default: from the problem size,
+        about 128 MiB of working memory per block. Results depend on it only in the last bits
         (XLA rounds batched products by shape); for a fixed ``batch_size`` they are identical
         for every device count.
     devices : None, "all" or list of jax.Device
@@ -198,13 +213,14 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
     Returns
     -------
     MCResult or (MCResult, numpy.ndarray)
-        ``mean`` and ``se`` (float, or arrays of the grid shape) and ``n = n_trials``. All
-        grid points share the same noise draws in each trial (common random numbers), so
-        differences between grid points are estimated precisely.
+        The **fixed-design risk** ``E‖θ̂_S − θ*‖²_W`` over the label noise (``X`` fixed, no
+        ``+σ²``): ``mean`` and ``se`` (float, or arrays of the grid shape) and
+        ``n = n_trials``. All grid points share the same noise draws in each trial (common
+        random numbers), so differences between grid points are estimated precisely.
 
     Notes
     -----
-    In each trial, with ``η`` i.i.d., ``E η = 0``, ``Var η = γ²``:
+    In each trial, with ``η`` i.i.d., ``E η = 0``, ``Var η = σ²``:
 
     .. math::
         y &= Xθ^* + η,\qquad (XᵀX + λ_t I)\,θ_T = Xᵀy, \\
@@ -215,7 +231,9 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
     the mixed target, strictly convex for every real ``ξ``). ``XᵀX + λI`` is factored once per
     distinct ``λ`` (Cholesky, float64); every trial then does triangular solves, batched over
     trials with ``jax.vmap`` and compiled once per shape. ``mean ± se`` estimates
-    ``E L``, the quantity :func:`sdtheory.sd_risk` predicts.
+    ``E L``, the quantity :func:`sdtheory.sd_risk` predicts for the same problem.
+
+    See the theory page :doc:`/theory/ridge`.
 
     References
     ----------
@@ -225,17 +243,20 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
     Examples
     --------
     >>> import numpy as np
-    >>> X = np.eye(3) * np.array([2.0, 1.0, 0.5])
-    >>> res = ridge_sd_monte_carlo(X, np.ones(3), 1.0, 0.5, [0.0, 2.0], 200, seed=0)
+    >>> from sdtheory import LinearProblem
+    >>> prob = LinearProblem(np.diag([2.0, 1.0, 0.5]), np.ones(3), noise=1.0)
+    >>> res = ridge_sd_monte_carlo(prob, lam=0.5, xi=[0.0, 2.0], n_trials=200, seed=0)
     >>> res.mean.shape, res.n
     ((2,), 200)
     >>> bool(np.all(res.se > 0))
     True
     """
-    X, theta, noise, lam_b, xi_b, lam_t, shape, n_trials, kind, W, batch_size = _validate(
-        X, theta_star, noise, lam, xi, n_trials, noise_dist, weights, teacher_lam, batch_size
-    )
-    seed = _check_seed(seed)
+    X, theta, noise, kind, W = check_linear_problem(problem)
+    lam_b, xi_b, lam_t, shape = _validate(lam, xi, teacher_lam)
+    n_trials = check_n_trials(n_trials)
+    seed = check_seed(seed)
+    noise_dist = check_noise_dist(noise_dist)
+    batch_size = _check_batch_size(batch_size)
     devs = resolve_devices(devices)
     n, d = X.shape
     lam_flat, xi_flat, lam_t_flat = lam_b.ravel(), xi_b.ravel(), lam_t.ravel()
@@ -253,18 +274,31 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
         eye = jnp.eye(d, dtype=jnp.float64)
         chol = jnp.stack([jnp.linalg.cholesky(G + float(l) * eye) for l in uniq])
         if not bool(jnp.all(jnp.isfinite(chol))):
-            raise ValueError("Cholesky of XᵀX + λI failed (λ too small for this design?)")
+            raise ValueError("lam: the Cholesky factor of XᵀX + λI failed; use a larger lam > 0")
         theta_j = jnp.asarray(theta, dtype=jnp.float64)
         Wj = jnp.asarray(W if W is not None else np.zeros((1, 1)), dtype=jnp.float64)
         operands = (
-            Xj, Xj @ theta_j, theta_j, chol, jnp.asarray(s_idx), jnp.asarray(t_idx),
-            jnp.asarray(xi_flat, dtype=jnp.float64), Wj, jnp.asarray(math.sqrt(noise), jnp.float64),
+            Xj,
+            Xj @ theta_j,
+            theta_j,
+            chol,
+            jnp.asarray(s_idx),
+            jnp.asarray(t_idx),
+            jnp.asarray(xi_flat, dtype=jnp.float64),
+            Wj,
+            jnp.asarray(math.sqrt(noise), jnp.float64),
         )
         runner = TrialRunner(fn, devices=devs, batch_size=batch_size)
         acc = _Moments()
         kept = []
-        bar = tqdm(total=n_trials, desc="ridge SD Monte Carlo", unit="trial", disable=not progress,
-                   file=sys.stderr, leave=False)
+        bar = tqdm(
+            total=n_trials,
+            desc="ridge SD Monte Carlo",
+            unit="trial",
+            disable=not progress,
+            file=sys.stderr,
+            leave=False,
+        )
         for _, v in runner.blocks(keys, *operands):
             acc.add(v)
             bar.update(len(v))
@@ -274,27 +308,30 @@ def ridge_sd_monte_carlo(X, theta_star, noise, lam, xi, n_trials, seed, *, noise
     res = acc.result()
     mean = np.asarray(res.mean).reshape(shape)
     se = np.asarray(res.se).reshape(shape)
-    out = MCResult(float(mean) if mean.ndim == 0 else mean, float(se) if se.ndim == 0 else se,
-                   res.n)
+    out = MCResult(
+        float(mean) if mean.ndim == 0 else mean, float(se) if se.ndim == 0 else se, res.n
+    )
     if return_trials:
         return out, np.concatenate(kept, axis=0).reshape((n_trials,) + shape)
     return out
 
 
-def ridge_sd_noise(n, noise, n_trials, seed, *, noise_dist="gaussian"):
-    r"""The label-noise draws ``η`` that :func:`ridge_sd_monte_carlo` uses, shape ``(n_trials, n)``.
+def ridge_sd_noise(n, *, noise, n_trials, seed=0, noise_dist="gaussian"):
+    r"""The label-noise draws ``η`` that the fixed-design simulators use, shape ``(n_trials, n)``.
 
     For a reference implementation (e.g. a NumPy loop in a benchmark or a test) to reuse
-    exactly the same noise.
+    exactly the same noise as :func:`ridge_sd_monte_carlo` with the same ``seed``.
 
     Parameters
     ----------
     n : int
-        Number of samples (rows of ``X``).
+        Number of samples (rows of ``X``), an int ``>= 1``.
     noise : float
-        Variance ``γ²``.
+        Label-noise variance ``σ² >= 0``.
     n_trials : int
+        Number of trials, an int ``>= 1``.
     seed : int or jax.random key
+        An int ``>= 0`` or a key, as in :func:`ridge_sd_monte_carlo`.
     noise_dist : str
         One of :data:`NOISE_DISTS`.
 
@@ -304,25 +341,24 @@ def ridge_sd_noise(n, noise, n_trials, seed, *, noise_dist="gaussian"):
 
     Notes
     -----
-    Row ``i`` is ``γ · z(k_i)`` with ``k_i = split(key(seed), n_trials)[i]`` and ``z`` the
+    Row ``i`` is ``σ · z(k_i)`` with ``k_i = split(key(seed), n_trials)[i]`` and ``z`` the
     standardized law (mean 0, variance 1).
 
     Examples
     --------
-    >>> eta = ridge_sd_noise(4, 2.0, 3, seed=0, noise_dist="rademacher")
+    >>> eta = ridge_sd_noise(4, noise=2.0, n_trials=3, seed=0, noise_dist="rademacher")
     >>> bool(np.allclose(np.abs(eta), np.sqrt(2.0)))  # ±√2
     True
     """
     n = check_int(n, "n", minimum=1)
-    noise = check_nonneg(noise, "noise")
-    if noise.ndim != 0:
-        raise ValueError(f"noise must be a scalar variance, got shape {noise.shape}")
+    noise = real_scalar(noise, "noise", low=0.0)
     n_trials = check_int(n_trials, "n_trials", minimum=1)
-    check_choice(noise_dist, "noise_dist", set(NOISE_DISTS))
-    seed = _check_seed(seed)
+    noise_dist = check_noise_dist(noise_dist)
+    seed = check_seed(seed)
     with x64():
         keys = jax.random.split(as_key(seed), n_trials)
         draw = jax.jit(jax.vmap(_noise_fn(noise_dist), in_axes=(0, None, None)))
-        out = draw(keys, jnp.asarray(math.sqrt(float(noise)), jnp.float64),
-                   jnp.zeros(n, jnp.float64))
+        out = draw(
+            keys, jnp.asarray(math.sqrt(float(noise)), jnp.float64), jnp.zeros(n, jnp.float64)
+        )
         return np.asarray(out)

@@ -32,9 +32,10 @@ sharded program so that every process receives (and reduces) the full, identical
 
     import jax
     jax.distributed.initialize()          # once per process, first thing
+    from sdtheory import LinearProblem
     from sdtheory.simulate import ridge_sd_monte_carlo
-    res = ridge_sd_monte_carlo(X, theta, 1.0, 0.5, 2.0, 100_000, seed=0, devices="all",
-                               batch_size=1024)
+    res = ridge_sd_monte_carlo(LinearProblem(X, theta, noise=1.0), lam=0.5, xi=2.0,
+                               n_trials=100_000, seed=0, devices="all", batch_size=1024)
 
 The multi-process branch is exercised only on a real cluster; the single-host multi-device path is
 tested on CPU with ``XLA_FLAGS=--xla_force_host_platform_device_count=4``.
@@ -62,6 +63,7 @@ import numpy as np
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from .._validate import check_int
 from ._common import MCResult, as_key
 
 __all__ = ["trial_keys", "resolve_devices", "TrialRunner", "run_trials", "trial_mean_se"]
@@ -72,14 +74,15 @@ AXIS = "trials"
 _COMPILED: dict = {}
 
 
-def trial_keys(seed, n_trials: int):
+def trial_keys(*, seed, n_trials: int):
     """One ``jax.random`` key per trial: ``jax.random.split(key(seed), n_trials)``.
 
     Parameters
     ----------
     seed : int or jax.random key
+        An int ``>= 0`` or a key.
     n_trials : int
-        Number of trials (``>= 1``).
+        Number of trials, an int ``>= 1``.
 
     Returns
     -------
@@ -89,12 +92,11 @@ def trial_keys(seed, n_trials: int):
 
     Examples
     --------
-    >>> trial_keys(0, 5).shape
+    >>> trial_keys(seed=0, n_trials=5).shape
     (5,)
     """
-    if isinstance(n_trials, bool) or not isinstance(n_trials, (int, np.integer)) or n_trials < 1:
-        raise ValueError(f"n_trials must be an integer >= 1, got {n_trials!r}")
-    return jax.random.split(as_key(seed), int(n_trials))
+    n_trials = check_int(n_trials, "n_trials", minimum=1)
+    return jax.random.split(as_key(seed), n_trials)
 
 
 def resolve_devices(devices):
@@ -116,12 +118,16 @@ def resolve_devices(devices):
         return None
     if isinstance(devices, str):
         if devices != "all":
-            raise ValueError(f"devices must be None, 'all' or a list of jax devices, got {devices!r}")
+            raise ValueError(
+                f"devices must be None, 'all' or a list of jax devices, got {devices!r}"
+            )
         return list(jax.devices())
     if isinstance(devices, Sequence) or isinstance(devices, np.ndarray):
         devs = list(np.ravel(np.asarray(devices, dtype=object)))
         if not devs:
-            raise ValueError("devices must not be empty")
+            raise ValueError(
+                "devices must be None, 'all' or a non-empty list of jax devices, got []"
+            )
         for d in devs:
             if not isinstance(d, jax.Device):
                 raise TypeError(
@@ -140,7 +146,9 @@ def _check_batch(batch_size, n_trials: int) -> int:
     if batch_size is None:
         return int(n_trials)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-        raise TypeError(f"batch_size must be an integer >= 1 or None, got {type(batch_size).__name__}")
+        raise TypeError(
+            f"batch_size must be an integer >= 1 or None, got {type(batch_size).__name__}"
+        )
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     return int(batch_size)
@@ -174,7 +182,8 @@ class TrialRunner:
     >>> def one_trial(key, scale):
     ...     return scale * jax.random.normal(key, ())
     >>> runner = TrialRunner(one_trial, devices=None, batch_size=4)
-    >>> out = np.concatenate([v for _, v in runner.blocks(trial_keys(0, 10), np.float32(2.0))])
+    >>> keys = trial_keys(seed=0, n_trials=10)
+    >>> out = np.concatenate([v for _, v in runner.blocks(keys, np.float32(2.0))])
     >>> out.shape
     (10,)
     """
@@ -211,7 +220,9 @@ class TrialRunner:
         elif not self.multi_process:
             prog = jax.jit(
                 jax.shard_map(
-                    local, mesh=self.mesh, in_specs=(P(AXIS),) + (P(),) * n_ops,
+                    local,
+                    mesh=self.mesh,
+                    in_specs=(P(AXIS),) + (P(),) * n_ops,
                     out_specs=P(AXIS),
                 )
             )
@@ -223,8 +234,11 @@ class TrialRunner:
 
             prog = jax.jit(
                 jax.shard_map(
-                    gathered, mesh=self.mesh, in_specs=(P(AXIS),) + (P(),) * n_ops,
-                    out_specs=P(), check_vma=False,
+                    gathered,
+                    mesh=self.mesh,
+                    in_specs=(P(AXIS),) + (P(),) * n_ops,
+                    out_specs=P(),
+                    check_vma=False,
                 )
             )
         _COMPILED[cache_key] = prog
@@ -268,8 +282,8 @@ class TrialRunner:
                 s = start + j * b
                 if s >= n:
                     break
-                stop = min(s + b, n)
-                yield s, jax.tree.map(lambda a: a[j * b : j * b + (stop - s)], out)
+                lo, hi = j * b, j * b + (min(s + b, n) - s)
+                yield s, jax.tree.map(lambda a, lo=lo, hi=hi: a[lo:hi], out)
 
 
 def run_trials(fn, keys, *operands, devices=None, batch_size=None):
@@ -296,7 +310,7 @@ def run_trials(fn, keys, *operands, devices=None, batch_size=None):
     --------
     >>> def one_trial(key):
     ...     return jax.random.uniform(key, (2,))
-    >>> run_trials(one_trial, trial_keys(1, 6), batch_size=4).shape
+    >>> run_trials(one_trial, trial_keys(seed=1, n_trials=6), batch_size=4).shape
     (6, 2)
     """
     runner = TrialRunner(fn, devices=devices, batch_size=_check_batch(batch_size, keys.shape[0]))
@@ -358,7 +372,7 @@ def trial_mean_se(fn, keys, *operands, devices=None, batch_size=None, keep_trial
     --------
     >>> def one_trial(key):
     ...     return jax.random.normal(key, ())
-    >>> res = trial_mean_se(one_trial, trial_keys(0, 1000), batch_size=256)
+    >>> res = trial_mean_se(one_trial, trial_keys(seed=0, n_trials=1000), batch_size=256)
     >>> res.n, abs(res.mean) < 4 * res.se
     (1000, True)
     """
@@ -373,4 +387,3 @@ def trial_mean_se(fn, keys, *operands, devices=None, batch_size=None, keep_trial
     if keep_trials:
         return res, np.concatenate(kept, axis=0)
     return res
-
