@@ -1,4 +1,4 @@
-"""Deep-net bridge benchmarks (issue 6).
+"""Deep-net bridge benchmarks.
 
 1. ``vmap`` vs loop: the same (seed, ξ) SD student runs trained as one vmapped, jitted batch vs a
    Python loop of one-run jitted training (same inits, targets, optimizer and steps). Reports the
@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def _inputs(model, n_seeds, xis, width, dtype):
@@ -31,13 +31,18 @@ def _inputs(model, n_seeds, xis, width, dtype):
     X, y = load_dataset("digits")
     sp = [split_dataset(X, y, seed=s) for s in range(n_seeds)]
     Xtr = jnp.asarray(np.stack([a.X_train for a in sp]), dtype)
-    noisy = np.stack([corrupt_labels(a.y_train, 0.3, seed=s)[0] for s, a in enumerate(sp)])
+    noisy = np.stack(
+        [
+            corrupt_labels(a.y_train, 0.3, n_classes=10, per_class=False, seed=s)[0]
+            for s, a in enumerate(sp)
+        ]
+    )
     oh = jax.nn.one_hot(noisy, 10, dtype=dtype)
     rng = np.random.default_rng(0)
     # a stand-in teacher: noisy one-hot smoothed towards the clean label (fixed, seeded)
     clean = jax.nn.one_hot(np.stack([a.y_train for a in sp]), 10, dtype=dtype)
     pt = jnp.asarray(0.5 * clean + 0.2 * oh + 0.3 * rng.dirichlet(np.ones(10), oh.shape[:2]), dtype)
-    Q = jnp.stack([sd_targets(x, pt, oh) for x in xis], axis=1)          # (S, Xi, n, K)
+    Q = jnp.stack([sd_targets(x, pt, oh) for x in xis], axis=1)  # (S, Xi, n, K)
     sizes = (64, 10) if model == "linear" else (64, width, 10)
     keys = jax.random.split(jax.random.key(0), n_seeds * len(xis))
     ps = [init_params(k, sizes, dtype) for k in keys]
@@ -97,30 +102,61 @@ def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick, lr=0.01, lam=1e-
     for r in range(R):
         i, j = divmod(r, len(xis))
         pb = jax.tree.map(lambda a: a[i, j], Pb)
-        perr = max(perr, max(float(jnp.max(jnp.abs(a - b))) for a, b in
-                             zip(jax.tree.leaves(pb), jax.tree.leaves(seq[r]))))
+        perr = max(
+            perr,
+            max(
+                float(jnp.max(jnp.abs(a - b)))
+                for a, b in zip(jax.tree.leaves(pb), jax.tree.leaves(seq[r]))
+            ),
+        )
         acc_b = float((np.asarray(forward(pb, Xte[i])).argmax(1) == yte[i]).mean())
         acc_s = float((np.asarray(forward(seq[r], Xte[i])).argmax(1) == yte[i]).mean())
         aerr = max(aerr, abs(acc_b - acc_s))
     return row(
-        "bridge", f"digits {model} {dtype}, {R} runs x {steps} steps", "vmap+jit batch",
-        "loop of jitted single runs", t_vm, t_loop, perr,
+        "bridge",
+        f"digits {model} {dtype}, {R} runs x {steps} steps",
+        "vmap+jit batch",
+        "loop of jitted single runs",
+        t_vm,
+        t_loop,
+        perr,
         notes=f"{dtype} full-batch Adam; max |param diff| {perr:.2e}; max |test acc diff| "
-              f"{aerr:.4f}; runs/s vmap {R / t_vm:.1f} vs loop {R / t_loop:.1f}")
+        f"{aerr:.4f}; runs/s vmap {R / t_vm:.1f} vs loop {R / t_loop:.1f}",
+    )
 
 
-def grid_runs_per_second(*, n_samples, n_features, n_classes, seeds, width, steps, depth=1,
-                         xis=None, noise=(0.3, 0.5)):
+def grid_runs_per_second(
+    *,
+    n_samples,
+    n_features,
+    n_classes,
+    seeds,
+    width,
+    steps,
+    depth=1,
+    xis=None,
+    corruption=(0.3, 0.5),
+):
     """Time :func:`run_bridge` (teachers + students, compile included, then warm) on a
     Gaussian-mixture grid; returns ``(n_runs, cold_seconds, warm_seconds, backend)``."""
     import jax
 
     from sdtheory.bridge import DEFAULT_XIS, run_bridge
 
-    kw = dict(dataset="gaussian_mixture", model="mlp", noise=noise,
-              xis=DEFAULT_XIS if xis is None else xis, seeds=seeds, steps=steps, width=width,
-              depth=depth, n_samples=n_samples, n_features=n_features, n_classes=n_classes,
-              progress=False)
+    kw = dict(
+        dataset="gaussian_mixture",
+        model="mlp",
+        corruption=corruption,
+        xis=DEFAULT_XIS if xis is None else xis,
+        seeds=seeds,
+        steps=steps,
+        width=width,
+        depth=depth,
+        n_samples=n_samples,
+        n_features=n_features,
+        n_classes=n_classes,
+        progress=False,
+    )
     t0 = time.perf_counter()
     df = run_bridge(**kw)
     cold = time.perf_counter() - t0
@@ -131,15 +167,29 @@ def grid_runs_per_second(*, n_samples, n_features, n_classes, seeds, width, step
 
 
 def bench_grid(quick: bool):
-    cfg = (dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, steps=50)
-           if quick else
-           dict(n_samples=2000, n_features=32, n_classes=10, seeds=2, width=64, steps=200))
+    cfg = (
+        dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, steps=50)
+        if quick
+        else dict(n_samples=2000, n_features=32, n_classes=10, seeds=2, width=64, steps=200)
+    )
     n, cold, warm, backend = grid_runs_per_second(**cfg)
-    case = (f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
-            f" {n} runs x {cfg['steps']} steps")
-    return [row("bridge", case, f"run_bridge ({backend})", "", warm, None, float("nan"),
-                notes=f"{n / warm:.1f} student runs/s warm ({n / cold:.1f} incl. compile); "
-                      f"teachers included in the time")]
+    case = (
+        f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
+        f" {n} runs x {cfg['steps']} steps"
+    )
+    return [
+        row(
+            "bridge",
+            case,
+            f"run_bridge ({backend})",
+            "",
+            warm,
+            None,
+            float("nan"),
+            notes=f"{n / warm:.1f} student runs/s warm ({n / cold:.1f} incl. compile); "
+            f"teachers included in the time",
+        )
+    ]
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -19,15 +19,17 @@
 # experiment on small data, not a reproduction of the paper's numbers.
 #
 # Protocol (`run_bridge`): per seed (which fixes the split, the corruption and the
-# initializations) and corruption rate, a teacher — a linear probe (softmax regression) or a
+# initializations) and corruption level, a teacher — a linear probe (softmax regression) or a
 # one-hidden-layer MLP — is trained with cross-entropy on the corrupted labels, weight decay and a
 # fixed budget of full-batch Adam steps. Then, for each ξ, a fresh student of the same
 # architecture is trained on `q = ξ·p_teacher + (1 − ξ)·onehot(noisy)` with the same budget. All
-# (seed, rate, ξ) students train at once (`vmap`, one `jit`). We report clean test accuracy, the
+# (seed, corruption, ξ) students train at once (`vmap`, one `jit`). We report clean test accuracy, the
 # accuracy on the corrupted training points against their clean labels, and the paired gap between
 # the best ξ > 1 and the best ξ ≤ 1 with its standard error over seeds.
 #
-# There is no closed form for trained networks; the theory in notes 1 and 4 explains the mechanism.
+# There is no closed form for trained networks; the ridge and classification theory pages explain
+# the mechanism, and the bridge theory page (`docs/theory/bridge.md`) states when the SD loss with
+# ξ outside [0, 1] has a minimizer (the fixed step budget is part of the method for the MLP).
 # Writing the target as `q = onehot + ξ(p_teacher − onehot)`, ξ > 1 extrapolates past the teacher:
 # wherever the teacher's prediction departs from the given label, the student is pushed further
 # the same way. A regularized teacher departs most on the corrupted points, so ξ > 1 can undo
@@ -44,8 +46,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sdtheory.bridge import (DEFAULT_XIS, QUICK_XIS, corrupt_labels, load_dataset, plot_bridge,
-                             run_bridge, summarize_bridge)
+from sdtheory.bridge import (
+    DEFAULT_XIS,
+    QUICK_XIS,
+    corrupt_labels,
+    load_dataset,
+    plot_bridge,
+    run_bridge,
+    summarize_bridge,
+)
 
 FAST = os.environ.get("SDTHEORY_FAST") == "1"
 
@@ -53,12 +62,13 @@ FAST = os.environ.get("SDTHEORY_FAST") == "1"
 # ## The data and the corruption
 #
 # Corruption touches only the training labels; validation and test labels stay clean. Symmetric
-# corruption moves an exact fraction of labels uniformly to the other classes.
+# corruption moves an exact fraction of labels uniformly to the other classes (`per_class=False`:
+# the count is taken over the whole set, as the bridge does).
 
 # %%
 X, y = load_dataset("digits")
 print("digits:", X.shape, "classes:", np.bincount(y))
-y_noisy, corrupted = corrupt_labels(y, 0.3, n_classes=10, seed=0)
+y_noisy, corrupted = corrupt_labels(y, 0.3, n_classes=10, per_class=False, seed=0)
 print("fraction changed:", np.mean(y_noisy != y))
 assert np.array_equal(corrupted, y_noisy != y) and abs(corrupted.mean() - 0.3) < 1 / y.size
 cm = pd.crosstab(pd.Series(y, name="clean"), pd.Series(y_noisy, name="noisy"))
@@ -69,14 +79,32 @@ cm.iloc[:4, :6]
 
 # %%
 if FAST:
-    df = run_bridge("digits", "linear", noise=(0.3, 0.5), xis=QUICK_XIS, seeds=2, quick=True,
-                    progress=False)
+    df = run_bridge(
+        "digits",
+        model="linear",
+        corruption=(0.3, 0.5),
+        xis=QUICK_XIS,
+        seeds=2,
+        quick=True,
+        progress=False,
+    )
 else:
-    df = run_bridge("digits", ("linear", "mlp"), noise=(0.3, 0.5), xis=DEFAULT_XIS, seeds=5,
-                    progress=False)
-print(df.shape[0], "runs; settings recorded per row, e.g.:",
-      {k: df[k].iloc[0] for k in ("steps", "weight_decay", "lr") if k in df})
-df.groupby(["model", "noise", "xi"])[["test_acc", "corrupted_train_acc"]].mean().unstack("xi").round(3)
+    df = run_bridge(
+        "digits",
+        model=("linear", "mlp"),
+        corruption=(0.3, 0.5),
+        xis=DEFAULT_XIS,
+        seeds=5,
+        progress=False,
+    )
+print(
+    df.shape[0],
+    "runs; settings recorded per row, e.g.:",
+    {k: df[k].iloc[0] for k in ("steps", "weight_decay", "lr") if k in df},
+)
+df.groupby(["model", "corruption", "xi"])[["test_acc", "corrupted_train_acc"]].mean().unstack(
+    "xi"
+).round(3)
 
 # %% [markdown]
 # ## Summary: best ξ per corruption level and the gap ξ > 1 vs ξ ≤ 1
@@ -90,8 +118,23 @@ df.groupby(["model", "noise", "xi"])[["test_acc", "corrupted_train_acc"]].mean()
 
 # %%
 summary = summarize_bridge(df)
-cols = ["dataset", "model", "noise", "teacher_acc", "xi_best", "acc_best", "acc_best_se",
-        "xi_le1", "acc_le1", "xi_gt1", "acc_gt1", "gap", "gap_se", "acc_val", "xi_val_median"]
+cols = [
+    "dataset",
+    "model",
+    "corruption",
+    "teacher_acc",
+    "xi_best",
+    "acc_best",
+    "acc_best_se",
+    "xi_le1",
+    "acc_le1",
+    "xi_gt1",
+    "acc_gt1",
+    "gap",
+    "gap_se",
+    "acc_val",
+    "xi_val_median",
+]
 summary = summary.assign(gap_z=summary.gap / summary.gap_se)
 summary[[c for c in cols if c in summary] + ["gap_z"]].round(4)
 
@@ -100,10 +143,13 @@ summary[[c for c in cols if c in summary] + ["gap_z"]].round(4)
 #
 # Top row: clean test accuracy (dashed: the teacher). Bottom row: accuracy on the corrupted
 # training points against their clean labels — how many of the teacher's memorized mistakes the
-# student undoes.
+# student undoes. Markers are means over seeds with ±1 standard-error bars; no lines join them,
+# because ξ was measured only at the grid points.
 
 # %%
-fig = plot_bridge(df, title="Self-distillation with corrupted labels (digits)" + (" [fast]" if FAST else ""))
+fig = plot_bridge(
+    df, title="Self-distillation with corrupted labels (digits)" + (" [fast]" if FAST else "")
+)
 plt.show()
 
 # %% [markdown]
@@ -112,5 +158,5 @@ plt.show()
 
 # %%
 assert df.test_acc.between(0, 1).all() and df.corrupted_train_acc.between(0, 1).all()
-xi1 = df[df.xi == 1.0].groupby(["model", "noise"])[["test_acc", "teacher_test_acc"]].mean()
+xi1 = df[df.xi == 1.0].groupby(["model", "corruption"])[["test_acc", "teacher_test_acc"]].mean()
 print(xi1.round(3))

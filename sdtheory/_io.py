@@ -1,13 +1,48 @@
-"""Atomic file output: write to a temporary file in the target folder, then rename."""
+"""File output: atomic writes with ordinary permissions, and output paths checked up front.
+
+Every file is written to a temporary file in the target folder and renamed onto its name, so a
+crash leaves no partial file. Files get mode ``0644`` (further restricted by a stricter umask),
+not the ``0600`` of :func:`tempfile.mkstemp`.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "write_csv", "save_figure"]
+__all__ = [
+    "FILE_MODE",
+    "atomic_path",
+    "write_csv",
+    "write_json",
+    "save_figure",
+    "check_output_dir",
+    "check_output_file",
+    "remove_partial_files",
+]
+
+#: Permission bits of every file written by the package (before the umask).
+FILE_MODE = 0o644
+
+# temporary files of writes in progress (removed by :func:`remove_partial_files` on Ctrl-C)
+_PENDING: set[str] = set()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    old = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(old)
+    return old
 
 
 @contextmanager
@@ -15,6 +50,7 @@ def atomic_path(path, *, suffix: str | None = None):
     """Yield a temporary path beside ``path``; on success rename it onto ``path``.
 
     A crash or an exception leaves any previous file at ``path`` untouched and no partial file.
+    The final file has mode ``0644 & ~umask``.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -22,12 +58,25 @@ def atomic_path(path, *, suffix: str | None = None):
         prefix=f".{path.name}.", suffix=suffix or path.suffix, dir=path.parent
     )
     os.close(fd)
+    _PENDING.add(tmp)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        _PENDING.discard(tmp)
+
+
+def remove_partial_files() -> None:
+    """Delete the temporary files of writes still in progress (for an immediate exit)."""
+    for tmp in list(_PENDING):
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        _PENDING.discard(tmp)
 
 
 def write_csv(df, path) -> Path:
@@ -37,9 +86,85 @@ def write_csv(df, path) -> Path:
     return Path(path)
 
 
+def write_json(obj, path) -> Path:
+    """Write a JSON document atomically (indented, keys in insertion order)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return Path(path)
+
+
 def save_figure(fig, path, *, dpi: int = 120) -> Path:
     """Save a matplotlib figure atomically (format from the suffix)."""
     path = Path(path)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     return path
+
+
+def _nearest_existing(path: Path) -> Path:
+    p = path
+    while not p.exists():
+        if p.parent == p:
+            break
+        p = p.parent
+    return p
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (a real probe: permission bits do not bind
+    root, and a read-only mount or a virtual file system refuses anyway)."""
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return False
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError:
+        return False
+    return True
+
+
+def check_output_dir(path, name: str = "out") -> Path:
+    """Check, before any work, that ``path`` is (or can become) a writable folder.
+
+    Raises
+    ------
+    ValueError
+        When ``path`` is an existing file, lies under a file, or its nearest existing folder
+        is not writable. The message names the argument ``name``.
+    """
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise TypeError(f"{name} must be a folder path, got {path!r}")
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise ValueError(f"{name} must be a folder, but {str(p)!r} is an existing file")
+    base = _nearest_existing(p.absolute())
+    if not base.is_dir():
+        raise ValueError(f"{name} {str(p)!r} lies under a file ({str(base)!r}), not a folder")
+    if not _writable(base):
+        raise ValueError(
+            f"{name} {str(p)!r} is not writable (cannot create files in {str(base)!r})"
+        )
+    return p
+
+
+def check_output_file(path, name: str) -> Path:
+    """Check, before any work, that a file can be written at ``path`` (it may be replaced).
+
+    Raises
+    ------
+    ValueError
+        When ``path`` is an existing folder, lies under a file, or its folder is not writable.
+    """
+    if not isinstance(path, (str, os.PathLike)) or str(path) == "":
+        raise TypeError(f"{name} must be a file path, got {path!r}")
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{name} must be a file, but {str(p)!r} is an existing folder")
+    base = _nearest_existing(p.absolute().parent)
+    if not base.is_dir():
+        raise ValueError(f"{name} {str(p)!r} lies under a file ({str(base)!r}), not a folder")
+    if not _writable(base):
+        raise ValueError(
+            f"{name} {str(p)!r} is not writable (cannot create files in {str(base)!r})"
+        )
+    return p

@@ -1,16 +1,38 @@
-"""Deep-net bridge: small JAX networks trained with the SD loss on bundled data (issue 6).
+"""Deep-net bridge: small JAX networks trained with the SD loss on bundled data.
 
-JAX is imported lazily inside the functions, never at import time of this package.
+A teacher is trained with cross-entropy on corrupted labels; students of the same architecture
+are trained on ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` over a grid of ξ (any real ξ). See the
+theory page :doc:`/theory/bridge` and the measured results in ``docs/bridge-results.md``.
+
+JAX is imported lazily inside :func:`run_bridge`, never at import time of this package.
 """
 
-from ._data import corrupt_labels as corrupt_labels
+from .._labels import CORRUPTION_KINDS as CORRUPTION_KINDS
+from .._labels import corrupt_labels as corrupt_labels
+from ._data import DATASETS as DATASETS
+from ._data import Split as Split
 from ._data import load_dataset as load_dataset
 from ._data import split_dataset as split_dataset
 from ._runner import DEFAULT_XIS as DEFAULT_XIS
+from ._runner import DEFAULTS as DEFAULTS
+from ._runner import MODELS as MODELS
 from ._runner import QUICK_XIS as QUICK_XIS
-from ._runner import plot_bridge as plot_bridge
 from ._runner import run_bridge as run_bridge
-from ._runner import summarize_bridge as summarize_bridge
+from ._summary import plot_bridge as plot_bridge
+from ._summary import summarize_bridge as summarize_bridge
 
-__all__ = ["run_bridge", "summarize_bridge", "plot_bridge", "load_dataset", "split_dataset",
-           "corrupt_labels", "DEFAULT_XIS", "QUICK_XIS"]
+__all__ = [
+    "run_bridge",
+    "summarize_bridge",
+    "plot_bridge",
+    "load_dataset",
+    "split_dataset",
+    "corrupt_labels",
+    "Split",
+    "DATASETS",
+    "MODELS",
+    "CORRUPTION_KINDS",
+    "DEFAULT_XIS",
+    "QUICK_XIS",
+    "DEFAULTS",
+]

@@ -108,8 +108,9 @@ def train_chunk(opt, n_steps: int):
         return (params, state, X, Q, lam), loss
 
     def run(params, state, X, Q, lam):
-        (params, state, *_), losses = jax.lax.scan(step, (params, state, X, Q, lam), None,
-                                                   length=n_steps)
+        (params, state, *_), losses = jax.lax.scan(
+            step, (params, state, X, Q, lam), None, length=n_steps
+        )
         return params, state, losses
 
     return run
@@ -140,8 +141,9 @@ def cached_trainer(lr: float, steps: int | None, n_steps: int):
 def init_run_params(seed: int, model_tag: int, role: int, sizes, dtype=jnp.float32):
     """Initial parameters of one run: key ``fold_in(fold_in(key(seed), model_tag), role)`` with
     ``role`` 0 for the teacher and 1 for the students (shared by all their noise levels and ξ)."""
-    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(int(seed)), int(model_tag)),
-                             int(role))
+    key = jax.random.fold_in(
+        jax.random.fold_in(jax.random.key(int(seed)), int(model_tag)), int(role)
+    )
     return init_params(key, sizes, dtype)
 
 

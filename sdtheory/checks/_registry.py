@@ -7,8 +7,8 @@ Simulation never imports the theory it checks; checks are where the two meet.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -34,8 +34,10 @@ def check(name: str, description: str):
     def deco(func):
         prev = REGISTRY.get(name)
         # the same function imported twice (pytest --import-mode=importlib) re-registers itself
-        if prev is not None and prev.func.__qualname__ == func.__qualname__ and (
-            prev.func.__module__.rsplit(".", 1)[-1] == func.__module__.rsplit(".", 1)[-1]
+        if (
+            prev is not None
+            and prev.func.__qualname__ == func.__qualname__
+            and (prev.func.__module__.rsplit(".", 1)[-1] == func.__module__.rsplit(".", 1)[-1])
         ):
             REGISTRY[name] = prev
             return func
@@ -50,10 +52,24 @@ def check(name: str, description: str):
 def run_checks(names=None, *, quick: bool = False, z_limit: float = Z_LIMIT) -> pd.DataFrame:
     """Run the named checks (all by default) and return one table with ``z`` and ``ok``.
 
-    ``z = (mc_mean − theory)/mc_se``; a row is ``ok`` when ``|z| ≤ z_limit``. A row may instead
-    give ``tol`` (an absolute tolerance for a deterministic comparison with ``mc_se = 0``).
+    ``z = (mc_mean − theory)/mc_se``; a row is ``ok`` when ``|z| ≤ z_limit`` (``z_limit`` is a
+    real number ``> 0``). A row may instead give ``tol`` (an absolute tolerance for a
+    deterministic comparison with ``mc_se = 0``).
     """
+    from .._validate import check_scalar
+
+    if isinstance(names, str):
+        names = [names]
     names = list(REGISTRY) if not names else list(names)
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise ValueError(
+            f"names must be registered checks ({', '.join(REGISTRY)}), got "
+            f"{', '.join(map(repr, unknown))}"
+        )
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be a bool, got {type(quick).__name__}")
+    z_limit = check_scalar(z_limit, "z_limit", low=0, low_open=True)
     rows = []
     for name in names:
         for row in REGISTRY[name].func(quick):

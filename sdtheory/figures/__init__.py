@@ -1,13 +1,19 @@
 """Theory figures. Each module registers its figures with :func:`figure`; ``sdtheory figures``
-renders them. Importing this package imports matplotlib (not JAX unless a figure runs
-simulation, which imports it lazily)."""
+renders them (PNG, PDF or SVG, with the data as CSV and the parameters as JSON beside it).
+Importing this package imports matplotlib (not JAX unless a figure runs simulation, which imports
+it lazily)."""
 
-from . import ridge as ridge  # noqa: F401  (issue 2)
-from . import iterated as iterated  # noqa: F401  (issue 3)
-from . import asymptotics as asymptotics  # noqa: F401  (issue 4)
-from . import classification as classification  # noqa: F401  (issue 5)
-from . import bridge as bridge  # noqa: F401  (issue 6)
+# registration order is the order of ``sdtheory list`` and of the gallery
+from . import ridge as ridge  # noqa: I001
+from . import iterated as iterated
+from . import asymptotics as asymptotics
+from . import classification as classification
+from . import bridge as bridge
+from ._registry import DEFAULT_DPI as DEFAULT_DPI
+from ._registry import FORMATS as FORMATS
 from ._registry import REGISTRY as REGISTRY
 from ._registry import FigureOutput as FigureOutput
 from ._registry import figure as figure
 from ._registry import render as render
+
+__all__ = ["REGISTRY", "FigureOutput", "figure", "render", "FORMATS", "DEFAULT_DPI"]

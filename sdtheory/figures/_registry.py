@@ -1,25 +1,47 @@
-"""Figure registry: one function per figure, saved as PNG with its data as CSV beside it."""
+"""Figure registry: one function per figure, saved as PNG/PDF/SVG with its data as CSV beside it
+and the parameters that made it in a metadata JSON (``NAME.json``)."""
 
 from __future__ import annotations
 
+import math
+import platform
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Integral
 from pathlib import Path
-from typing import Callable
 
-__all__ = ["FigureOutput", "FigureSpec", "figure", "REGISTRY", "render"]
+__all__ = [
+    "FigureOutput",
+    "FigureSpec",
+    "figure",
+    "REGISTRY",
+    "render",
+    "FORMATS",
+    "DEFAULT_DPI",
+    "metadata",
+]
+
+#: Image formats :func:`render` writes.
+FORMATS = ("png", "pdf", "svg")
+#: Default resolution (dots per inch) of raster output.
+DEFAULT_DPI = 120
 
 
 @dataclass
 class FigureOutput:
-    """What a figure function returns: the matplotlib figure and the data it plots.
+    """What a figure function returns: the matplotlib figure, the data it plots, its parameters.
 
     ``data`` is written as ``NAME.csv``; ``extra`` maps a suffix to more tables, written as
-    ``NAME-SUFFIX.csv``.
+    ``NAME-SUFFIX.csv``; ``params`` (JSON-able values: numbers, strings, lists, dicts; arrays
+    and tuples are converted) records the settings the figure function used, written with the
+    rendering settings to ``NAME.json``.
     """
 
     fig: object
     data: object
     extra: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -39,8 +61,10 @@ def figure(name: str, description: str):
     def deco(func):
         prev = REGISTRY.get(name)
         # the same function imported twice (pytest --import-mode=importlib) re-registers itself
-        if prev is not None and prev.func.__qualname__ == func.__qualname__ and (
-            prev.func.__module__.rsplit(".", 1)[-1] == func.__module__.rsplit(".", 1)[-1]
+        if (
+            prev is not None
+            and prev.func.__qualname__ == func.__qualname__
+            and (prev.func.__module__.rsplit(".", 1)[-1] == func.__module__.rsplit(".", 1)[-1])
         ):
             REGISTRY[name] = prev
             return func
@@ -52,21 +76,124 @@ def figure(name: str, description: str):
     return deco
 
 
-def render(name: str, out_dir, *, quick: bool = False) -> list[Path]:
-    """Make one registered figure and write ``NAME.png`` and ``NAME.csv`` (atomically)."""
+def _jsonable(x):
+    """Plain JSON values from numbers, strings, arrays, tuples, dicts (anything else: repr)."""
+    import numpy as np
+
+    if x is None or isinstance(x, (bool, str)):
+        return x
+    if isinstance(x, (np.bool_,)):
+        return bool(x)
+    if isinstance(x, Integral):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        v = float(x)
+        return v if math.isfinite(v) else str(v)
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (set, frozenset)):
+        return [_jsonable(v) for v in sorted(x)]
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    return repr(x)
+
+
+def _versions() -> dict:
+    import importlib.metadata as md
+
+    out = {
+        "sdtheory": getattr(sys.modules.get("sdtheory"), "__version__", None),
+        "python": platform.python_version(),
+    }
+    for pkg in ("numpy", "matplotlib", "pandas", "jax"):
+        try:
+            out[pkg] = md.version(pkg)
+        except md.PackageNotFoundError:  # pragma: no cover
+            out[pkg] = None
+    return out
+
+
+def metadata(
+    name: str, *, quick: bool, fmt: str, dpi: int, params: dict | None = None, files=()
+) -> dict:
+    """The metadata record written beside a figure's CSVs as ``NAME.json``.
+
+    Keys: ``figure``, ``description``, ``module``, ``mode`` (``"quick"`` or ``"full"``),
+    ``format``, ``dpi``, ``command`` (the command that regenerates the files), ``versions``
+    (sdtheory, Python, NumPy, Matplotlib, pandas, JAX), ``params`` (what the figure function
+    reported) and ``files`` (the files written, CSVs included).
+    """
+    spec = REGISTRY[name]
+    cmd = f"sdtheory figures {name}" + (" --quick" if quick else "")
+    if fmt != "png" or dpi != DEFAULT_DPI:
+        cmd += f" --format {fmt} --dpi {dpi}"
+    return {
+        "figure": name,
+        "description": spec.description,
+        "module": spec.module,
+        "mode": "quick" if quick else "full",
+        "format": fmt,
+        "dpi": int(dpi),
+        "command": cmd,
+        "versions": _versions(),
+        "params": _jsonable(dict(params or {})),
+        "files": [Path(f).name for f in files],
+    }
+
+
+def render(
+    name: str, out_dir, *, quick: bool = False, format: str = "png", dpi: int = DEFAULT_DPI
+) -> list[Path]:
+    """Make one registered figure and write ``NAME.<format>``, ``NAME.csv`` (plus its extra
+    tables) and ``NAME.json`` (the parameters), each atomically.
+
+    Parameters
+    ----------
+    name : str
+        A registered figure (see ``sdtheory list``).
+    out_dir : str or path
+        Output folder (created if missing).
+    quick : bool
+        Small grids and few trials.
+    format : {"png", "pdf", "svg"}
+        Image format.
+    dpi : int
+        Resolution (``>= 1``) of raster output and of raster elements inside PDF/SVG.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The image, the CSVs and the metadata JSON.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .._io import save_figure, write_csv
+    from .._io import save_figure, write_csv, write_json
+    from .._validate import check_choice, check_int
 
     if name not in REGISTRY:
-        raise KeyError(name)
+        raise ValueError(f"name must be a registered figure ({', '.join(REGISTRY)}), got {name!r}")
+    check_choice(format, "format", FORMATS)
+    dpi = check_int(dpi, "dpi", minimum=1)
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be a bool, got {type(quick).__name__}")
     out_dir = Path(out_dir)
     res = REGISTRY[name].func(quick)
-    paths = [save_figure(res.fig, out_dir / f"{name}.png"), write_csv(res.data, out_dir / f"{name}.csv")]
-    for suffix, df in res.extra.items():
-        paths.append(write_csv(df, out_dir / f"{name}-{suffix}.csv"))
-    plt.close(res.fig)
+    try:
+        paths = [
+            save_figure(res.fig, out_dir / f"{name}.{format}", dpi=dpi),
+            write_csv(res.data, out_dir / f"{name}.csv"),
+        ]
+        for suffix, df in res.extra.items():
+            paths.append(write_csv(df, out_dir / f"{name}-{suffix}.csv"))
+    finally:
+        plt.close(res.fig)
+    meta = metadata(
+        name, quick=quick, fmt=format, dpi=dpi, params=getattr(res, "params", None), files=paths
+    )
+    paths.append(write_json(meta, out_dir / f"{name}.json"))
     return paths
