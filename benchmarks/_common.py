@@ -26,13 +26,14 @@ def timeit(fn, *, repeat: int = 3, warmup: int = 1) -> float:
 
     If ``fn`` returns JAX arrays, they are blocked on, so asynchronous dispatch is timed honestly.
     """
+
     def call():
         out = fn()
         try:
             import jax
 
             jax.block_until_ready(out)
-        except Exception:  # noqa: BLE001  (no JAX, or not JAX values)
+        except Exception:
             pass
         return out
 
@@ -68,8 +69,18 @@ def machine_info() -> dict:
     return info
 
 
-def row(benchmark, case, method, baseline, seconds, baseline_seconds, max_abs_error,
-        *, baseline_extrapolated=False, notes="") -> dict:
+def row(
+    benchmark,
+    case,
+    method,
+    baseline,
+    seconds,
+    baseline_seconds,
+    max_abs_error,
+    *,
+    baseline_extrapolated=False,
+    notes="",
+) -> dict:
     """One CSV row (see module docstring)."""
     speedup = (baseline_seconds / seconds) if (baseline_seconds and seconds) else float("nan")
     return {

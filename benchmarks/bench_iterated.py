@@ -21,7 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import row, timeit  # noqa: E402
+from _common import row, timeit
 
 
 def _problem(n, seed=0):
@@ -71,21 +71,39 @@ def run(quick: bool = False) -> list[dict]:
     steps, lam, alpha = 50, 0.2, 0.3
     K, y = _problem(n)
     rep = 1 if not quick else 2
-    fast = kernel_self_distill(K, y, lam, alpha=alpha, steps=steps).coef
-    t_fast = timeit(lambda: kernel_self_distill(K, y, lam, alpha=alpha, steps=steps), repeat=rep)
+    fast = kernel_self_distill(K, y, lam=lam, xi=1 - alpha, steps=steps - 1).coef
+    t_fast = timeit(
+        lambda: kernel_self_distill(K, y, lam=lam, xi=1 - alpha, steps=steps - 1), repeat=rep
+    )
     ref = _path_resolve(K, y, lam, alpha, steps)
     t_ref = timeit(lambda: _path_resolve(K, y, lam, alpha, steps), repeat=rep, warmup=0)
     scale = np.abs(ref).max()
-    rows.append(row("iterated", f"N={n}, steps={steps}", "kernel_self_distill (one eigh)",
-                    "np.linalg.solve every step", t_fast, t_ref,
-                    float(np.abs(fast - ref).max() / scale),
-                    notes="max_abs_error relative to max|coef|; RBF gamma=80, lam=0.2, alpha=0.3"))
+    rows.append(
+        row(
+            "iterated",
+            f"N={n}, steps={steps}",
+            "kernel_self_distill (one eigh)",
+            "np.linalg.solve every step",
+            t_fast,
+            t_ref,
+            float(np.abs(fast - ref).max() / scale),
+            notes="max_abs_error relative to max|coef|; RBF gamma=80, lam=0.2, alpha=0.3",
+        )
+    )
     chol = _path_cholesky(K, y, lam, alpha, steps)
     t_chol = timeit(lambda: _path_cholesky(K, y, lam, alpha, steps), repeat=rep)
-    rows.append(row("iterated", f"N={n}, steps={steps}", "kernel_self_distill (one eigh)",
-                    "one Cholesky factor, cho_solve every step", t_fast, t_chol,
-                    float(np.abs(fast - chol).max() / scale),
-                    notes="the eigendecomposition also gives the tau=inf limit and filters"))
+    rows.append(
+        row(
+            "iterated",
+            f"N={n}, steps={steps}",
+            "kernel_self_distill (one eigh)",
+            "one Cholesky factor, cho_solve every step",
+            t_fast,
+            t_chol,
+            float(np.abs(fast - chol).max() / scale),
+            notes="the eigendecomposition also gives the tau=inf limit and filters",
+        )
+    )
 
     # several label weights (and the τ = ∞ limits) from one decomposition
     from sdtheory import kernel_eigen
@@ -94,16 +112,25 @@ def run(quick: bool = False) -> list[dict]:
 
     def many():
         e = kernel_eigen(K)
-        return [kernel_self_distill(e, y, lam, alpha=a, steps=steps).coef for a in alphas]
+        return [kernel_self_distill(e, y, lam=lam, xi=1 - a, steps=steps - 1).coef for a in alphas]
 
     t_many = timeit(many, repeat=1, warmup=0)
     got = many()
     err = max(float(np.abs(got[2] - ref).max() / scale), 0.0)
-    rows.append(row("iterated", f"N={n}, steps={steps}, {len(alphas)} alphas",
-                    "one kernel_eigen reused for every alpha", "np.linalg.solve every step",
-                    t_many, len(alphas) * t_ref, err, baseline_extrapolated=True,
-                    notes="baseline = number of alphas x the measured single-path re-solve time; "
-                          "error checked on alpha=0.3"))
+    rows.append(
+        row(
+            "iterated",
+            f"N={n}, steps={steps}, {len(alphas)} alphas",
+            "one kernel_eigen reused for every alpha",
+            "np.linalg.solve every step",
+            t_many,
+            len(alphas) * t_ref,
+            err,
+            baseline_extrapolated=True,
+            notes="baseline = number of alphas x the measured single-path re-solve time; "
+            "error checked on alpha=0.3",
+        )
+    )
 
     # optimal k-step schedule: lstsq in ξ̄ vs SLSQP on the quadratic
     from scipy import optimize
@@ -111,23 +138,36 @@ def run(quick: bool = False) -> list[dict]:
     rng = np.random.default_rng(1)
     r, k = (20, 3) if quick else (200, 4)
     sp = Spectrum(eigvals=np.exp(rng.uniform(-2, 2, r)), signal=rng.standard_normal(r), noise=0.5)
-    opt = optimal_schedule(sp, 1.0, k, warn=False)
+    opt = optimal_schedule(sp, lam=1.0, steps=k, warn=False)
 
     def slsqp():
-        Q, q, c = schedule_quadratic(sp, 1.0, k)
+        Q, q, c = schedule_quadratic(sp, lam=1.0, steps=k)
         x0 = np.zeros(k + 1)
         x0[0] = 1.0
-        res = optimize.minimize(lambda x: x @ Q @ x - 2 * q @ x + c, x0,
-                                jac=lambda x: 2 * (Q @ x - q),
-                                constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1.0}],
-                                method="SLSQP", options={"ftol": 1e-15, "maxiter": 1000})
+        res = optimize.minimize(
+            lambda x: x @ Q @ x - 2 * q @ x + c,
+            x0,
+            jac=lambda x: 2 * (Q @ x - q),
+            constraints=[{"type": "eq", "fun": lambda x: x.sum() - 1.0}],
+            method="SLSQP",
+            options={"ftol": 1e-15, "maxiter": 1000},
+        )
         return res.fun
 
-    t_opt = timeit(lambda: optimal_schedule(sp, 1.0, k, warn=False), repeat=3)
+    t_opt = timeit(lambda: optimal_schedule(sp, lam=1.0, steps=k, warn=False), repeat=3)
     t_sl = timeit(slsqp, repeat=3)
-    rows.append(row("iterated", f"r={r}, k={k}", "optimal_schedule (lstsq in xi-bar)",
-                    "SLSQP on the xi-bar quadratic", t_opt, t_sl, float(abs(opt.risk - slsqp())),
-                    notes="max_abs_error = |risk difference|"))
+    rows.append(
+        row(
+            "iterated",
+            f"r={r}, k={k}",
+            "optimal_schedule (lstsq in xi-bar)",
+            "SLSQP on the xi-bar quadratic",
+            t_opt,
+            t_sl,
+            float(abs(opt.risk - slsqp())),
+            notes="max_abs_error = |risk difference|",
+        )
+    )
 
     # constrained rounds: eigen root-finding vs dense solves + brentq each round
     nc = 100 if quick else 400
@@ -139,23 +179,33 @@ def run(quick: bool = False) -> list[dict]:
         yt, cs = yc.copy(), []
         I = np.eye(nc)
         while yt @ yt > nc * eps:
+
             def g(logc, yt=yt):
                 f = Kc @ np.linalg.solve(Kc + np.exp(logc) * I, yt)
                 return np.mean((f - yt) ** 2) - eps
+
             c = np.exp(optimize.brentq(g, -40.0, 40.0, xtol=1e-13))
             cs.append(c)
             yt = Kc @ np.linalg.solve(Kc + c * I, yt)
         return np.array(cs)
 
-    fast_c = constrained_rounds(Kc, yc, eps).multipliers
-    t_cr = timeit(lambda: constrained_rounds(Kc, yc, eps), repeat=rep)
+    fast_c = constrained_rounds(Kc, yc, eps=eps).multipliers
+    t_cr = timeit(lambda: constrained_rounds(Kc, yc, eps=eps), repeat=rep)
     slow_c = dense_rounds()
     t_dense = timeit(dense_rounds, repeat=1, warmup=0)
-    err = (float(np.abs(fast_c / slow_c - 1).max()) if fast_c.shape == slow_c.shape
-           else float("inf"))
-    rows.append(row("iterated", f"N={nc}, rounds={fast_c.size}", "constrained_rounds (one eigh)",
-                    "brentq with dense solves each round", t_cr, t_dense, err,
-                    notes="K = RBF + 0.01 I; max_abs_error = max relative multiplier difference"))
+    err = float(np.abs(fast_c / slow_c - 1).max()) if fast_c.shape == slow_c.shape else float("inf")
+    rows.append(
+        row(
+            "iterated",
+            f"N={nc}, rounds={fast_c.size}",
+            "constrained_rounds (one eigh)",
+            "brentq with dense solves each round",
+            t_cr,
+            t_dense,
+            err,
+            notes="K = RBF + 0.01 I; max_abs_error = max relative multiplier difference",
+        )
+    )
     return rows
 
 

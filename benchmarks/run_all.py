@@ -22,8 +22,8 @@ sys.path.insert(0, str(HERE.parent))
 
 def main(argv=None) -> int:
     import pandas as pd
-
     from _common import machine_info
+
     from sdtheory._io import write_csv
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -31,11 +31,14 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="small sizes (smoke run)")
     p.add_argument("--out", default=str(HERE / "results.csv"))
     args = p.parse_args(argv)
-    available = sorted(f.stem[len("bench_"):] for f in HERE.glob("bench_*.py"))
+    available = sorted(f.stem[len("bench_") :] for f in HERE.glob("bench_*.py"))
     names = args.names or available
     unknown = [n for n in names if n not in available]
     if unknown:
-        print(f"run_all: error: unknown benchmark(s) {unknown}; choose from {available}", file=sys.stderr)
+        print(
+            f"run_all: error: unknown benchmark(s) {unknown}; choose from {available}",
+            file=sys.stderr,
+        )
         return 2
     info = machine_info()
     rows = []
@@ -49,9 +52,23 @@ def main(argv=None) -> int:
     for k, v in info.items():
         df[k] = v
     write_csv(df, args.out)
-    cols = ["benchmark", "case", "method", "seconds", "baseline_seconds", "speedup", "max_abs_error"]
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 500):
-        print(df[[c for c in cols if c in df]].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    cols = [
+        "benchmark",
+        "case",
+        "method",
+        "seconds",
+        "baseline_seconds",
+        "speedup",
+        "max_abs_error",
+    ]
+    with pd.option_context(
+        "display.width", 200, "display.max_columns", 20, "display.max_rows", 500
+    ):
+        print(
+            df[[c for c in cols if c in df]].to_string(
+                index=False, float_format=lambda v: f"{v:.4g}"
+            )
+        )
     print(f"wrote {args.out}")
     return 0
 

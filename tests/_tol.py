@@ -20,7 +20,7 @@ RTOL_SYMPY = 1e-9
 # rounding ≈ eps/h ≈ 1e-11, amplified by the size of the function; relative 1e-6 is safe.
 RTOL_FD = 1e-6
 
-# --- asymptotics and tuning (issue 4) ---
+# --- asymptotics and tuning ---
 # Finite-sample SD identities on random data, two float64 routes (thin SVD vs direct solves,
 # one-sided difference of nearly equal risks): a few hundred ulps of the risk scale.
 RTOL_IDENTITY = 1e-11
@@ -37,7 +37,7 @@ RTOL_KAPPA = 1e-10
 # criteria of the issue at p = 800.
 MC_BIAS_PER_P = 2.0
 
-# --- iterated (issue 3) ---
+# --- iterated ---
 # Closed-form k-step / kernel paths vs literally re-solving (K + λI) or (XᵀX + λI) at every step:
 # each solve loses ~cond(A)·eps (cond ≤ ~e⁴·λ-ratio on the random test problems), errors add over
 # ≤ 7 steps and |ξ_t| ≤ 4 amplifies them; 1e-10 (absolute, scaled by max|coef|) is that budget.
@@ -46,7 +46,7 @@ RTOL_ITER_SOLVE = 1e-10
 # system (cond up to ~1e8 for k ≤ 4, r ≤ 6) loses ~cond·eps ≈ 1e-8 of relative risk.
 RTOL_OPT_SCHEDULE = 1e-8
 
-# --- classification (issue 5) ---
+# --- classification ---
 # Two exact routes to the same strongly convex logistic optimum (symmetry-reduced solve vs full
 # N-dimensional Newton; Newton vs SciPy trust-exact). The logit error is at most
 # residual·‖G‖/λ; Newton's quadratic convergence leaves residuals ≤ 1e-12 and ‖G‖/λ ≤ 1e4 in the
@@ -65,7 +65,7 @@ RTOL_MATRIX = 1e-9
 # reported value from above. Relative slack for "reported ≤ brute force" comparisons.
 RTOL_OPT = 1e-9
 
-# --- bridge (issue 6) ---
+# --- deep-net bridge ---
 # vmapped vs one-at-a-time training, float64: the two compiled programs may sum in different
 # orders (batched vs plain matmul), ~1e-16 relative per op; 40 Adam steps on a well-conditioned
 # problem keep parameter/loss differences many orders below 1e-10.
