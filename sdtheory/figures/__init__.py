@@ -8,6 +8,7 @@ from . import ridge as ridge  # noqa: I001
 from . import iterated as iterated
 from . import asymptotics as asymptotics
 from . import classification as classification
+from . import classification_gmm as classification_gmm
 from . import bridge as bridge
 from ._registry import DEFAULT_DPI as DEFAULT_DPI
 from ._registry import FORMATS as FORMATS

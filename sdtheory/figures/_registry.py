@@ -56,7 +56,47 @@ REGISTRY: dict[str, FigureSpec] = {}
 
 
 def figure(name: str, description: str):
-    """Register ``func(quick: bool) -> FigureOutput`` under ``name`` (unique, kebab-case)."""
+    """Register ``func(quick: bool) -> FigureOutput`` under ``name`` (unique, kebab-case).
+
+    Use it as a decorator; :func:`render` (and ``sdtheory figures NAME``) then makes the
+    figure and writes its image, its data and its parameters.
+
+    Parameters
+    ----------
+    name : str
+        The figure's name, unique among registered figures and kebab-case; the output files
+        are ``NAME.<format>``, ``NAME.csv`` (plus ``NAME-SUFFIX.csv`` per extra table) and
+        ``NAME.json``.
+    description : str
+        One line shown by ``sdtheory list`` and stored in the metadata JSON.
+
+    Returns
+    -------
+    callable
+        A decorator that registers ``func`` and returns it unchanged.
+
+    Raises
+    ------
+    ValueError
+        If another function is already registered under ``name``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from sdtheory.figures import REGISTRY, FigureOutput, figure, render
+    >>> @figure("demo-line", "a straight line y = 2x")
+    ... def demo_line(quick):
+    ...     import matplotlib.pyplot as plt
+    ...     x = list(range(3 if quick else 10))
+    ...     fig, ax = plt.subplots()
+    ...     ax.plot(x, [2 * v for v in x])
+    ...     return FigureOutput(fig, pd.DataFrame({"x": x}), params={"slope": 2})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     sorted(p.name for p in render("demo-line", d, quick=True))
+    ['demo-line.csv', 'demo-line.json', 'demo-line.png']
+    >>> del REGISTRY["demo-line"]   # keep the registry to the package's own figures
+    """
 
     def deco(func):
         prev = REGISTRY.get(name)
@@ -197,3 +237,23 @@ def render(
     )
     paths.append(write_json(meta, out_dir / f"{name}.json"))
     return paths
+
+
+def grid_params(start, stop, num, spacing="linear") -> dict:
+    """A JSON description of a ``np.linspace`` / ``np.geomspace(start, stop, num)`` grid.
+
+    Figure modules record their grids in :attr:`FigureOutput.params` with it.
+
+    Examples
+    --------
+    >>> grid_params(0.1, 10, 5, "geometric")
+    {'start': 0.1, 'stop': 10, 'num': 5, 'spacing': 'geometric'}
+    """
+    return {"start": start, "stop": stop, "num": num, "spacing": spacing}
+
+
+def pyplot():
+    """``matplotlib.pyplot``, imported when a figure is drawn (not when figures are registered)."""
+    import matplotlib.pyplot as plt
+
+    return plt

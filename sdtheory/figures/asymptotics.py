@@ -8,10 +8,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._registry import FigureOutput, figure
+from ._registry import FigureOutput, figure, grid_params
 
 GAMMA = 0.5
 SIGMA2 = 1.0
+
+
+#: The two problems of :func:`_problems`, in words (for a figure's ``params``).
+_PROBLEMS_DESC = {
+    "isotropic": "Σ = I_p, β = 1/√p (all directions)",
+    "two-level (signal on top 10%)": "Σ eigenvalues 10 on the top k = max(1, p // 10) "
+    "directions and 1 on the rest, β = 1/√k on the top k, 0 elsewhere",
+}
 
 
 def _problems(p):
@@ -96,7 +104,24 @@ def risk_curves(quick: bool) -> FigureOutput:
     fig.legend(h1 + h2, l1 + l2, loc="outside lower center", ncol=5, fontsize=8, frameon=False)
     data = pd.concat(rows, ignore_index=True)
     mc_df = pd.concat(mc_rows, ignore_index=True)
-    return FigureOutput(fig, data, extra={"mc": mc_df})
+    params = {
+        "problems": _PROBLEMS_DESC,
+        "aspect_ratio": GAMMA,
+        "noise": SIGMA2,
+        "lam_grid": grid_params(1e-2, 1e2, lam.size, "geometric"),
+        "lam_mc_grid": grid_params(0.03, 30, lam_mc.size, "geometric"),
+        "mc": {
+            "p": p,
+            "n": int(p / GAMMA),
+            "design": "Gaussian (simulate_random_design)",
+            "n_trials": trials,
+            "seed": 7,
+        },
+        "error_bars": "±2 standard errors",
+        "quick": quick,
+        "quick_effect": "MC p = 64 (full 400), 24 trials (full 60), 4 MC λ (full 9)",
+    }
+    return FigureOutput(fig, data, extra={"mc": mc_df}, params=params)
 
 
 @figure(
@@ -153,7 +178,28 @@ def normalized_gain(quick: bool) -> FigureOutput:
         ax.set_title(name)
     axes[0].set_ylabel("(R̄ − R̄*_sd)/(R̄ − σ²)")
     axes[0].legend(fontsize=8)
-    return FigureOutput(fig, pd.concat(rows, ignore_index=True), extra={"best": pd.DataFrame(best)})
+    params = {
+        "spectra": {
+            "isotropic": "Σ = I, signal energy 1",
+            "two-level, signal on top": "two_level_spectrum(high=10, low=1, frac_high=0.1, "
+            "signal_high=1, signal_low=0)",
+            "power law a=1, b=2": f"power_law_spectrum({200 if quick else 1000}, decay=1, "
+            "signal_decay=2)",
+        },
+        "noise": SIGMA2,
+        "aspect_ratios": gammas,
+        "lam_grid": grid_params(1e-3, 1e3, lam.size, "geometric"),
+        "best_search_per_decade": 12 if quick else 40,
+        "quick": quick,
+        "quick_effect": "λ grid 81 points (full 241), γ ∈ {0.2, 0.5, 2} (full 0.1..5, 6 "
+        "values), power law 200 directions (full 1000), 12 λ per decade (full 40)",
+    }
+    return FigureOutput(
+        fig,
+        pd.concat(rows, ignore_index=True),
+        extra={"best": pd.DataFrame(best)},
+        params=params,
+    )
 
 
 @figure(
@@ -225,4 +271,20 @@ def one_shot_convergence(quick: bool) -> FigureOutput:
         .abs_err.mean()
         .reset_index()
     )
-    return FigureOutput(fig, data, extra={"summary": summ})
+    params = {
+        "problems": _PROBLEMS_DESC,
+        "aspect_ratio": GAMMA,
+        "noise": SIGMA2,
+        "ps": ps,
+        "n": "p / γ",
+        "design": "Gaussian X (rows N(0, Σ))",
+        "datasets": datasets,
+        "seed": 3,
+        "lam_grid": grid_params(0.05, 5, lam.size, "geometric"),
+        "lam_scale": "mean-loss scale; one_shot_xi gets n·λ",
+        "methods": ["corrected", "gcv"],
+        "error_bars": "± one standard deviation over datasets",
+        "quick": quick,
+        "quick_effect": "p ∈ {50, 200} (full 50..800), 5 datasets (full 10), 9 λ (full 13)",
+    }
+    return FigureOutput(fig, data, extra={"summary": summ}, params=params)

@@ -1,12 +1,11 @@
 """Figures for classification with label corruption (theory page :doc:`/theory/classification`).
 
 Clustered model defaults: binary, ``n = 50`` per class, ``c = 0.4``, ``d = 0.1`` (the probe of the
-theory page). Gaussian mixture: ``Δ = 1``, ``ρ = 1/2``, flip probability (corruption)
-``θ = 0.2``, ``λ = 1``; theory lines for the
-teacher (:func:`gmm_first_stage`) and one SD stage (:func:`gmm_sd_stage`); Monte Carlo points
-re-fit every stage on sampled data (JAX, imported lazily). Monte Carlo means of the test error
-are biased upward at finite N where m is small (small α, soft labels): the bias spread over
-trials enters the error nonlinearly; this decays like 1/N.
+theory page). Gaussian mixture: ``Δ = 1``, ``ρ = 1/2``, corruption ``0.2``, ``λ = 1``; theory
+lines for the teacher (:func:`gmm_first_stage`) and one SD stage (:func:`gmm_sd_stage`); Monte
+Carlo points re-fit every stage on sampled data (JAX, imported lazily). Monte Carlo means of the
+test error are biased upward at finite N where m is small (small sample ratio M/N, soft labels):
+the bias spread over trials enters the error nonlinearly; this decays like 1/N.
 """
 
 from __future__ import annotations
@@ -14,15 +13,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._registry import FigureOutput, figure
+from ._registry import FigureOutput, figure, grid_params, pyplot
 
 N_PER_CLASS, C_IN, D_OUT = 50, 0.4, 0.1
-
-
-def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
+#: The clustered problem every clustered-model figure uses (recorded in the figure's ``params``).
+CLUSTERED = {
+    "model": "clustered (binary)",
+    "n_per_class": N_PER_CLASS,
+    "c": C_IN,
+    "d": D_OUT,
+}
 
 
 @figure(
@@ -40,7 +40,7 @@ def accuracy_vs_p(quick: bool) -> FigureOutput:
         soft_targets,
     )
 
-    plt = _plt()
+    plt = pyplot()
     settings = [(0.1, 2.0), (0.3, 4.0)]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     rows, pts, ivrows = [], [], []
@@ -120,6 +120,20 @@ def accuracy_vs_p(quick: bool) -> FigureOutput:
         fig,
         pd.DataFrame(rows),
         extra={"full-solves": pd.DataFrame(pts), "intervals": pd.DataFrame(ivrows)},
+        params={
+            **CLUSTERED,
+            "panels": [{"lam": lam, "xi": xi} for lam, xi in settings],
+            "corruption_grid": grid_params(0.0, 0.5, p.size),
+            "full_solve_corrupted_per_class": {
+                "start": 0,
+                "stop": N_PER_CLASS // 2,
+                "step": 5 if quick else 1,
+            },
+            "full_solve": "fit_soft_logistic on the Gram matrix, teacher then student",
+            "quick": quick,
+            "quick_effect": "corruption grid 201 points (full 1001), full solves every 5th k "
+            "(full: every k)",
+        },
     )
 
 
@@ -131,7 +145,7 @@ def accuracy_vs_p(quick: bool) -> FigureOutput:
 def phase_diagram(quick: bool) -> FigureOutput:
     from ..classification import clustered_phase_diagram
 
-    plt = _plt()
+    plt = pyplot()
     npg = 60 if quick else 200
     p = np.linspace(0.0, 0.5, npg)
     xi = np.linspace(-1.0, 6.0, 36 if quick else 141)
@@ -157,239 +171,16 @@ def phase_diagram(quick: bool) -> FigureOutput:
     fig.suptitle(f"Where SD beats the teacher (binary, n = {N_PER_CLASS}, c = {C_IN}, d = {D_OUT})")
     d1["plane"] = "p-xi"
     d2["plane"] = "p-lam"
-    return FigureOutput(fig, pd.concat([d1, d2], ignore_index=True))
-
-
-@figure(
-    "classification-gmm-alpha",
-    "Gaussian mixture (Δ = 1, θ = 0.2, λ = 1): test error vs α, teacher and SD-stage-1 theory, "
-    "Bayes reference, Monte Carlo teacher and SD stages 1–2 (hard / soft)",
-)
-def gmm_alpha(quick: bool) -> FigureOutput:
-    from ..classification import gmm_bayes_error, gmm_first_stage, gmm_sd_stage
-    from ..simulate import simulate_gmm_sd
-
-    plt = _plt()
-    delta, rho, flip, lam = 1.0, 0.5, 0.2, 1.0
-    a_line = np.geomspace(0.1, 20, 80 if quick else 200)
-    th = gmm_first_stage(a_line, delta, rho, corruption=flip, lam=lam)
-    sd_th = {
-        label: np.array(
-            [
-                gmm_sd_stage(
-                    a, delta, rho, corruption=flip, lam=lam, inverse_temperature=beta
-                ).test_error
-                for a in a_line
-            ]
-        )
-        for label, beta in (("hard", np.inf), ("soft β=2", 2.0))
+    params = {
+        **CLUSTERED,
+        "corruption_grid": grid_params(0.0, 0.5, npg),
+        "p_xi_plane": {"lam": 0.1, "xi_grid": grid_params(-1.0, 6.0, xi.size)},
+        "p_lam_plane": {"xi": 2.0, "lam_grid": grid_params(0.01, 10.0, lam.size, "geometric")},
+        "color_range": [-0.6, 0.6],
+        "quick": quick,
+        "quick_effect": "grids p 60, ξ 36, λ 30 points (full: 200, 141, 121)",
     }
-    N = 150 if quick else 800
-    seeds = 8 if quick else 16
-    # (small α with small N is avoided: there m is tiny and the trial-to-trial spread of the bias
-    # inflates the *mean* test error over seeds, a finite-N effect that decays like 1/N)
-    alphas = [1.0, 2.0, 8.0] if quick else [0.5, 1.0, 2.0, 4.0, 8.0, 16.0]
-    Mmax = int(round(max(alphas) * N))
-    rows = []
-    for label, beta in (("hard", np.inf), ("soft β=2", 2.0)):
-        for a in alphas:
-            out = simulate_gmm_sd(
-                N,
-                a,
-                delta,
-                rho,
-                corruption=flip,
-                lam=lam,
-                steps=2,
-                inverse_temperature=beta,
-                n_trials=seeds,
-                seed=11,
-                batch_size=seeds,
-                max_samples=Mmax,
-            )
-            e = out[:, :, 3]
-            for st in range(3):
-                rows.append(
-                    {
-                        "pseudo": label,
-                        "sample_ratio": a,
-                        "stage": st,
-                        "N": N,
-                        "mean": e[:, st].mean(),
-                        "se": e[:, st].std(ddof=1) / np.sqrt(seeds),
-                        "gain": (e[:, 0] - e[:, st]).mean(),
-                        "gain_se": (e[:, 0] - e[:, st]).std(ddof=1) / np.sqrt(seeds),
-                    }
-                )
-    mc = pd.DataFrame(rows)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    ax = axes[0]
-    ax.plot(a_line, th.test_error, "k", label="teacher (theory)")
-    ax.plot(a_line, gmm_bayes_error(a_line, delta), "k:", label="clean-label Bayes")
-    ax.plot(a_line, sd_th["hard"], color="tab:red", lw=1, label="SD stage 1, hard (theory)")
-    ax.plot(
-        a_line, sd_th["soft β=2"], color="tab:blue", lw=1, label="SD stage 1, soft β=2 (theory)"
-    )
-    t0 = mc[(mc.stage == 0) & (mc.pseudo == "hard")]
-    ax.errorbar(
-        t0.sample_ratio,
-        t0["mean"],
-        2 * t0.se,
-        fmt="ko",
-        ms=4,
-        mfc="none",
-        label=f"teacher MC (N={N})",
-    )
-    for label, col in (("hard", "tab:red"), ("soft β=2", "tab:blue")):
-        for st, mk in ((1, "s"), (2, "^")):
-            sub = mc[(mc.stage == st) & (mc.pseudo == label)]
-            ax.errorbar(
-                sub.sample_ratio,
-                sub["mean"],
-                2 * sub.se,
-                fmt=mk,
-                color=col,
-                ms=4,
-                label=f"SD stage {st}, {label} (MC)",
-            )
-    ax.set_xscale("log")
-    ax.set_xlabel("α = M/N")
-    ax.set_ylabel("test error")
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    for label, col in (("hard", "tab:red"), ("soft β=2", "tab:blue")):
-        sub = mc[(mc.stage == 1) & (mc.pseudo == label)]
-        ax.plot(
-            a_line,
-            th.test_error - sd_th[label],
-            color=col,
-            lw=1,
-            label=f"teacher − stage 1, {label} (theory)",
-        )
-        ax.errorbar(
-            sub.sample_ratio,
-            sub.gain,
-            2 * sub.gain_se,
-            fmt="o",
-            color=col,
-            ms=4,
-            label=f"teacher − stage 1, {label} (MC)",
-        )
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set_xscale("log")
-    ax.xaxis.set_minor_formatter(plt.NullFormatter())
-    ax.set_xlabel("α = M/N")
-    ax.set_ylabel("error reduction by one SD stage (paired, ±2 SE)")
-    ax.legend(fontsize=7)
-    fig.suptitle(
-        f"Noisy Gaussian mixture, squared loss (Δ = {delta:g}, ρ = {rho:g}, θ = {flip:g}, λ = "
-        f"{lam:g})"
-    )
-    fig.tight_layout()
-    theory = pd.DataFrame(
-        {
-            "sample_ratio": a_line,
-            "teacher_theory": th.test_error,
-            "m": th.m,
-            "Q": th.Q,
-            "bayes": gmm_bayes_error(a_line, delta),
-            "sd_hard_theory": sd_th["hard"],
-            "sd_soft2_theory": sd_th["soft β=2"],
-        }
-    )
-    return FigureOutput(fig, theory, extra={"mc": mc})
-
-
-@figure(
-    "classification-gmm-flip-range",
-    "Gaussian mixture (α = 2, Δ = 1, λ = 1): error reduction of one hard-label SD stage against "
-    "the flip rate θ, theory and paired Monte Carlo, winning range shaded",
-)
-def gmm_flip_range(quick: bool) -> FigureOutput:
-    from ..classification import gmm_first_stage, gmm_sd_corruption_range, gmm_sd_stage
-    from ..simulate import gmm_sd_corruption_scan
-
-    plt = _plt()
-    alpha, delta, rho, lam = 2.0, 1.0, 0.5, 1.0
-    N, seeds = (150, 8) if quick else (800, 32)
-    flips = np.arange(0.0, 0.5, 0.05 if quick else 0.025)
-    tab, wins = gmm_sd_corruption_scan(
-        N,
-        alpha,
-        delta,
-        rho,
-        corruptions=flips,
-        lam=lam,
-        n_trials=seeds,
-        seed=3,
-        batch_size=seeds,
-        inverse_temperature=np.inf,
-    )
-    tab["teacher_theory"] = gmm_first_stage(
-        alpha, delta, rho, corruption=tab.corruption.to_numpy(), lam=lam
-    ).test_error
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax = axes[0]
-    th_line = np.linspace(0, 0.49, 200)
-    teacher_line = gmm_first_stage(alpha, delta, rho, corruption=th_line, lam=lam).test_error
-    ax.plot(th_line, teacher_line, "k", label="teacher (theory)")
-    ax.errorbar(
-        tab.corruption,
-        tab.teacher_error,
-        2 * tab.teacher_se,
-        fmt="ko",
-        ms=4,
-        mfc="none",
-        label=f"teacher (MC, N={N})",
-    )
-    sd_line = np.array(
-        [gmm_sd_stage(alpha, delta, rho, corruption=t, lam=lam).test_error for t in th_line]
-    )
-    ax.plot(th_line, sd_line, color="tab:red", lw=1, label="one SD stage, hard labels (theory)")
-    ax.errorbar(
-        tab.corruption,
-        tab.sd_error,
-        2 * tab.sd_se,
-        fmt="s",
-        color="tab:red",
-        ms=4,
-        label="one SD stage, hard labels (MC)",
-    )
-    ax.set_xlabel("flip probability θ (corruption)")
-    ax.set_ylabel("test error")
-    ax.legend(fontsize=7)
-    ax = axes[1]
-    th_wins = gmm_sd_corruption_range(alpha, delta, rho, lam=lam, n_grid=51 if quick else 201)
-    for lo, hi in th_wins:
-        ax.axvspan(lo, hi, color="tab:green", alpha=0.15, lw=0)
-    ax.plot(th_line, teacher_line - sd_line, color="tab:red", lw=1, label="theory")
-    ax.errorbar(
-        tab.corruption,
-        tab.gain,
-        2 * tab.gain_se,
-        fmt="o",
-        color="tab:red",
-        ms=4,
-        label="Monte Carlo (paired)",
-    )
-    ax.axhline(0, color="k", lw=0.6)
-    ax.set_xlabel("flip probability θ (corruption)")
-    ax.set_ylabel("teacher − SD error (±2 SE)")
-    ax.set_title("shaded: theory gain > 0")
-    ax.legend(fontsize=7)
-    fig.suptitle(
-        f"Where one SD stage beats the teacher (α = {alpha:g}, Δ = {delta:g}, λ = {lam:g})"
-    )
-    fig.tight_layout()
-    cols = ["corruption_lo", "corruption_hi"]
-    win_df = pd.concat(
-        [
-            pd.DataFrame(wins, columns=cols).assign(source="MC, gain > 4 SE"),
-            pd.DataFrame(th_wins, columns=cols).assign(source="theory"),
-        ],
-        ignore_index=True,
-    )
-    return FigureOutput(fig, tab, extra={"wins": win_df})
+    return FigureOutput(fig, pd.concat([d1, d2], ignore_index=True), params=params)
 
 
 @figure(
@@ -400,7 +191,7 @@ def gmm_flip_range(quick: bool) -> FigureOutput:
 def multi_round(quick: bool) -> FigureOutput:
     from ..classification import multi_round_sd
 
-    plt = _plt()
+    plt = pyplot()
     p, rounds = 0.3, 6
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     rows = []
@@ -449,4 +240,16 @@ def multi_round(quick: bool) -> FigureOutput:
         f"= {p})"
     )
     fig.tight_layout()
-    return FigureOutput(fig, pd.concat(rows, ignore_index=True))
+    params = {
+        **CLUSTERED,
+        "corruption": p,
+        "rounds": rounds,
+        "rounds_panel": [
+            {"lam": lam, "xi": xi} for lam, xi in [(0.05, 1.0), (0.3, 1.5), (3.0, 1.5)]
+        ],
+        "lam_grid": grid_params(0.02, 20, lams.size, "geometric"),
+        "lam_panel_xis": [1.0, 1.5],
+        "quick": quick,
+        "quick_effect": "λ grid 15 points (full 60)",
+    }
+    return FigureOutput(fig, pd.concat(rows, ignore_index=True), params=params)

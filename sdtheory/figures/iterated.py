@@ -14,12 +14,29 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from ._registry import FigureOutput, figure
+from ._registry import FigureOutput, figure, pyplot
 
 TOY_SEED = 2021
 TOY_LAM = 0.2
 TOY_GAMMA = 80.0
 TOY_NOISE_SD = 0.5
+
+
+def _toy_params(**kw) -> dict:
+    """The toy problem's definition plus ``kw``, for a figure's ``params``."""
+    return {
+        "problem": "toy RBF (Mobahi et al. 2020; Borup & Andersen 2021)",
+        "n": 11,
+        "x": "11 equispaced points on [0, 1]",
+        "target": "sin(2πx)",
+        "noise_sd": TOY_NOISE_SD,
+        "seed": TOY_SEED,
+        "kernel": "rbf exp(−γ(x − x')²)",
+        "kernel_gamma": TOY_GAMMA,
+        "lam": TOY_LAM,
+        "test_grid": {"start": 0.0, "stop": 1.0, "num": 201, "spacing": "linear"},
+        **kw,
+    }
 
 
 def toy_problem(seed: int = TOY_SEED, n: int = 11, n_grid: int = 201):
@@ -35,12 +52,6 @@ def toy_problem(seed: int = TOY_SEED, n: int = 11, n_grid: int = 201):
     return x, y, ys, K, xg, Kg, np.sin(2 * np.pi * xg)
 
 
-def _plt():
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 @figure(
     "iterated-toy-fits",
     "toy RBF problem: fitted curves per SD step for α = 0 and α > 0, with the limit of "
@@ -49,7 +60,7 @@ def _plt():
 def toy_fits(quick: bool) -> FigureOutput:
     from .. import kernel_self_distill
 
-    plt = _plt()
+    plt = pyplot()
     x, y, ys, K, xg, Kg, fg = toy_problem()
     steps = 6
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
@@ -85,7 +96,14 @@ def toy_fits(quick: bool) -> FigureOutput:
     axes[1].legend(fontsize=7, loc="lower left")
     fig.suptitle(f"Iterated kernel self-distillation, RBF γ = {TOY_GAMMA:g}, λ = {TOY_LAM:g}")
     fig.tight_layout()
-    return FigureOutput(fig, pd.DataFrame(rows))
+    params = _toy_params(
+        alphas=[0.0, 0.25],
+        steps=steps,
+        step_count="steps 0..5 (0 = teacher) and the t = ∞ limit",
+        quick=quick,
+        quick_effect="none",
+    )
+    return FigureOutput(fig, pd.DataFrame(rows), params=params)
 
 
 @figure(
@@ -95,7 +113,7 @@ def toy_fits(quick: bool) -> FigureOutput:
 def toy_filters(quick: bool) -> FigureOutput:
     from .. import ground_truth_weighted_filter, kernel_eigen
 
-    plt = _plt()
+    plt = pyplot()
     _, _, _, K, *_ = toy_problem()
     d = kernel_eigen(K).eigvals
     steps, nshow = 6, 8
@@ -125,7 +143,16 @@ def toy_filters(quick: bool) -> FigureOutput:
     handles, labels = axes[1].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=steps + 1, fontsize=7)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
-    return FigureOutput(fig, pd.DataFrame(rows))
+    params = _toy_params(
+        alphas=[0.0, 0.25],
+        steps=steps,
+        step_count="steps 0..5 (0 = teacher) and t = ∞",
+        n_directions_shown=nshow,
+        filter="ground_truth_weighted_filter on the kernel eigenvalues",
+        quick=quick,
+        quick_effect="none",
+    )
+    return FigureOutput(fig, pd.DataFrame(rows), params=params)
 
 
 @figure(
@@ -135,7 +162,7 @@ def toy_filters(quick: bool) -> FigureOutput:
 def toy_ratios(quick: bool) -> FigureOutput:
     from .. import ground_truth_weighted_filter, kernel_eigen
 
-    plt = _plt()
+    plt = pyplot()
     _, _, _, K, *_ = toy_problem()
     d = kernel_eigen(K).eigvals
     steps = 10 if quick else 20
@@ -163,7 +190,15 @@ def toy_ratios(quick: bool) -> FigureOutput:
     axes[0].set_ylabel("b_k / b_{k+1}")
     axes[1].legend(fontsize=7)
     fig.tight_layout()
-    return FigureOutput(fig, pd.DataFrame(rows))
+    params = _toy_params(
+        alphas=[0.0, 0.25],
+        steps=steps,
+        n_ratios_shown=nshow,
+        filter="ground_truth_weighted_filter on the kernel eigenvalues",
+        quick=quick,
+        quick_effect="10 steps (full 20)",
+    )
+    return FigureOutput(fig, pd.DataFrame(rows), params=params)
 
 
 @figure(
@@ -173,7 +208,7 @@ def toy_ratios(quick: bool) -> FigureOutput:
 def toy_test_loss(quick: bool) -> FigureOutput:
     from .. import kernel_self_distill, oracle_alpha_path
 
-    plt = _plt()
+    plt = pyplot()
     x, y, ys, K, xg, Kg, fg = toy_problem()
     steps = 8 if quick else 15
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
@@ -201,7 +236,15 @@ def toy_test_loss(quick: bool) -> FigureOutput:
     ax.set_title(f"Toy problem, λ = {TOY_LAM:g}: α = 0 dips, then rises")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return FigureOutput(fig, pd.DataFrame(rows))
+    params = _toy_params(
+        alphas=[0.0, 0.1, 0.25, 0.5, 1.0],
+        steps=steps,
+        oracle="oracle_alpha_path (in-sample, against sin(2πx) at the training points)",
+        test_loss="mean squared error against sin(2πx) on the 201-point test grid",
+        quick=quick,
+        quick_effect="8 steps (full 15)",
+    )
+    return FigureOutput(fig, pd.DataFrame(rows), params=params)
 
 
 @figure(
@@ -212,7 +255,7 @@ def toy_test_loss(quick: bool) -> FigureOutput:
 def collapse(quick: bool) -> FigureOutput:
     from .. import constrained_rounds
 
-    plt = _plt()
+    plt = pyplot()
     x, y, ys, K, *_ = toy_problem()
     eps = 0.04
     res = constrained_rounds(K, y, eps=eps)
@@ -246,7 +289,14 @@ def collapse(quick: bool) -> FigureOutput:
         }
     )
     extra = {"bounds": pd.DataFrame([{**b, "collapse_round": T, "kappa": res.kappa, "eps": eps}])}
-    return FigureOutput(fig, df, extra)
+    params = _toy_params(
+        eps=eps,
+        labels="none after the first round (constrained rounds, fixed ε)",
+        collapse_round=T,
+        quick=quick,
+        quick_effect="none",
+    )
+    return FigureOutput(fig, df, extra, params=params)
 
 
 @figure(
@@ -264,7 +314,7 @@ def multistep_gain(quick: bool) -> FigureOutput:
         oracle_risk,
     )
 
-    plt = _plt()
+    plt = pyplot()
     rmax = 6 if quick else 10
     rows = []
     for r in range(1, rmax + 1):
@@ -301,4 +351,14 @@ def multistep_gain(quick: bool) -> FigureOutput:
     ax.set_title("Multi-step gain over ridge (Pareek et al. 2024)")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return FigureOutput(fig, df)
+    params = {
+        "problem": "Spectrum with eigvals (r, r−1, ..., 1)², θ* = e_1 (top direction)",
+        "noise": 1.0,
+        "r": {"start": 1, "stop": rmax},
+        "steps": "k = r",
+        "per_decade": 4 if quick else 8,
+        "one_step": "optimal_sd (joint λ, ξ)",
+        "quick": quick,
+        "quick_effect": "r up to 6 (full 10), λ search 4 points per decade (full 8)",
+    }
+    return FigureOutput(fig, df, params=params)

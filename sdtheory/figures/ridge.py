@@ -1,7 +1,7 @@
 """Figures for one-step ridge self-distillation (see the theory page :doc:`/theory/ridge`).
 
-* ``ridge-xi-star-vs-noise``: ξ*(λ) against the label-noise variance γ², with the crossing
-  ξ* = 1 at γ₁²(λ) (:func:`sdtheory.xi_above_one_noise_threshold`) marked, for a few λ.
+* ``ridge-xi-star-vs-noise``: ξ*(λ) against the label-noise variance σ², with the crossing
+  ξ* = 1 at σ₁²(λ) (:func:`sdtheory.xi_above_one_noise_threshold`) marked, for a few λ.
 * ``ridge-risk-vs-xi``: the risk E(λ, ξ) against ξ for several noise levels: closed-form curves
   and JAX Monte Carlo points with ±2 SE error bars.
 * ``ridge-sd-over-ridge-vs-alignment``: optimal-SD risk over optimal-ridge risk against the
@@ -13,26 +13,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._registry import FigureOutput, figure
+from ._registry import FigureOutput, figure, grid_params, pyplot
 
 # a power-law spectrum shared by the theory-only figures: s_j² = j^{-1}, j = 1..50
 _EIGVALS = 1.0 / np.arange(1, 51, dtype=float)
+_EIGVALS_DESC = "s_j² = 1/j, j = 1..50"
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-@figure("ridge-xi-star-vs-noise", "optimal ξ* vs label-noise variance, ξ*=1 crossing γ₁²(λ) marked")
+@figure("ridge-xi-star-vs-noise", "optimal ξ* vs label-noise variance, ξ*=1 crossing σ₁²(λ) marked")
 def xi_star_vs_noise(quick: bool) -> FigureOutput:
     from .. import Spectrum, optimal_xi, optimal_xi_noise_limits, xi_above_one_noise_threshold
 
-    plt = _plt()
+    plt = pyplot()
     energy = _EIGVALS / _EIGVALS.sum()  # θ_j² ∝ s_j² (aligned signal), Σθ_j² = 1
     base = Spectrum(eigvals=_EIGVALS, signal_energy=energy, noise=0.0)
     noises = np.logspace(-6, 1, 50 if quick else 200)
@@ -58,12 +50,22 @@ def xi_star_vs_noise(quick: bool) -> FigureOutput:
             ax.plot([thr], [1.0], "o", color=line.get_color(), mfc="white")
             ax.axvline(thr, color=line.get_color(), lw=0.8, ls="--")
     ax.axhline(1.0, color="k", lw=0.8)
-    ax.set_xlabel("label-noise variance γ²")
+    ax.set_xlabel("label-noise variance σ²")
     ax.set_ylabel("optimal distillation weight ξ*(λ)")
-    ax.set_title("ξ* > 1 above γ₁²(λ) (circles); dotted: limit as γ² → ∞", fontsize=10)
+    ax.set_title("ξ* > 1 above σ₁²(λ) (circles); dotted: limit as σ² → ∞", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return FigureOutput(fig, pd.DataFrame(rows), extra={"thresholds": pd.DataFrame(thr_rows)})
+    params = {
+        "eigvals": _EIGVALS_DESC,
+        "signal_energy": "θ_j² ∝ s_j² (aligned), Σθ_j² = 1",
+        "noise_grid": grid_params(1e-6, 10.0, noises.size, "geometric (np.logspace(-6, 1))"),
+        "lams": lams,
+        "quick": quick,
+        "quick_effect": "noise grid 50 points (full 200)",
+    }
+    return FigureOutput(
+        fig, pd.DataFrame(rows), extra={"thresholds": pd.DataFrame(thr_rows)}, params=params
+    )
 
 
 def _risk_vs_xi_problem():
@@ -82,7 +84,7 @@ def risk_vs_xi(quick: bool) -> FigureOutput:
     from .. import LinearProblem, optimal_xi, sd_risk
     from ..simulate import ridge_sd_monte_carlo
 
-    plt = _plt()
+    plt = pyplot()
     X, theta = _risk_vs_xi_problem()
     lam = 0.5
     noises = [0.1, 1.0, 4.0]
@@ -110,7 +112,7 @@ def risk_vs_xi(quick: bool) -> FigureOutput:
             }
             for x, m, s, t in zip(xi_mc, res.mean, res.se, th_mc)
         ]
-        (line,) = ax.plot(xi_curve, curve, label=f"γ² = {g2:g} (ξ* = {xs:.2f})")
+        (line,) = ax.plot(xi_curve, curve, label=f"σ² = {g2:g} (ξ* = {xs:.2f})")
         ax.errorbar(
             xi_mc, res.mean, yerr=2 * res.se, fmt="o", ms=3.5, color=line.get_color(), capsize=2
         )
@@ -125,7 +127,24 @@ def risk_vs_xi(quick: bool) -> FigureOutput:
     )
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return FigureOutput(fig, pd.DataFrame(rows), extra={"mc": pd.DataFrame(mc_rows)})
+    params = {
+        "design": "fixed X = U diag(s) Vᵀ, U (n×d) and V (d×d) from QR of Gaussians, seed 11",
+        "n": X.shape[0],
+        "d": X.shape[1],
+        "singular_values": grid_params(0.2, 5.0, X.shape[1], "geometric"),
+        "signal": "θ* = V s/‖s‖ · 2 (aligned, ‖θ*‖ = 2)",
+        "problem_seed": 11,
+        "lam": lam,
+        "noises": noises,
+        "xi_curve_grid": grid_params(-1.5, 5.0, xi_curve.size),
+        "xi_mc_grid": grid_params(-1.0, 4.5, xi_mc.size),
+        "n_trials": n_trials,
+        "mc_seeds": [100 + k for k in range(len(noises))],
+        "error_bars": "±2 standard errors",
+        "quick": quick,
+        "quick_effect": "400 Monte Carlo trials per point (full 5000)",
+    }
+    return FigureOutput(fig, pd.DataFrame(rows), extra={"mc": pd.DataFrame(mc_rows)}, params=params)
 
 
 @figure(
@@ -136,7 +155,7 @@ def risk_vs_xi(quick: bool) -> FigureOutput:
 def sd_over_ridge_vs_alignment(quick: bool) -> FigureOutput:
     from .. import Spectrum, optimal_sd
 
-    plt = _plt()
+    plt = pyplot()
     alignments = np.linspace(-1.0, 4.0, 21 if quick else 101)
     noises = [1e-4, 0.01, 1.0]
     rows = []
@@ -163,7 +182,7 @@ def sd_over_ridge_vs_alignment(quick: bool) -> FigureOutput:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for g2 in noises:
         sub = df[df.noise == g2]
-        (line,) = ax.plot(sub.alignment, sub.ratio, "-", label=f"γ² = {g2:g}")
+        (line,) = ax.plot(sub.alignment, sub.ratio, "-", label=f"σ² = {g2:g}")
         b = sub[sub.boundary != ""]
         if len(b):
             ax.plot(b.alignment, b.ratio, "s", mfc="white", color=line.get_color(), ms=5)
@@ -175,4 +194,13 @@ def sd_over_ridge_vs_alignment(quick: bool) -> FigureOutput:
     ax.set_title("a = 0 (flat signal): ridge is the oracle, no gain", fontsize=10)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    return FigureOutput(fig, df)
+    params = {
+        "eigvals": _EIGVALS_DESC,
+        "signal_energy": "θ_j² ∝ s_j^{2a} = j^{-a}, Σθ_j² = 1",
+        "alignment_grid": grid_params(-1.0, 4.0, alignments.size),
+        "noises": noises,
+        "optimizer": "optimal_sd (joint λ, ξ) vs its optimal ridge",
+        "quick": quick,
+        "quick_effect": "alignment grid 21 points (full 101)",
+    }
+    return FigureOutput(fig, df, params=params)
