@@ -209,7 +209,7 @@ mc = gmm_sd_summary(
 )
 zs = []
 for q in ("m", "Q", "b", "test_error", "train_error_clean"):
-    row = mc[(mc.stage == 0) & (mc.quantity == q)].iloc[0]
+    row = mc[(mc.step == 0) & (mc.quantity == q)].iloc[0]
     z = (row["mean"] - float(getattr(th, q))) / row.se
     zs.append(z)
     print(
@@ -217,9 +217,9 @@ for q in ("m", "Q", "b", "test_error", "train_error_clean"):
     )
 assert np.all(np.abs(zs) < 4), "saddle point and simulation disagree"
 print("clean-label Bayes error:", float(cls.gmm_bayes_error(sample_ratio, delta)))
-for st in range(1, mc.stage.max() + 1):
-    row = mc[(mc.stage == st) & (mc.quantity == "gain")].iloc[0]
-    err = mc[(mc.stage == st) & (mc.quantity == "test_error")].iloc[0]
+for st in range(1, mc.step.max() + 1):
+    row = mc[(mc.step == st) & (mc.quantity == "gain")].iloc[0]
+    err = mc[(mc.step == st) & (mc.quantity == "test_error")].iloc[0]
     print(
         f"SD stage {st} (hard pseudo-labels): test error {err['mean']:.4f} ± {err.se:.4f}, "
         f"paired gain over the teacher {row['mean']:.4f} ± {row.se:.4f}"
@@ -234,8 +234,8 @@ ax.plot(
     label="teacher (theory)",
 )
 ax.plot(a_line, cls.gmm_bayes_error(a_line, delta), "k:", label="clean-label Bayes")
-for st, mk in list(zip((0, 1, 2), ("ko", "rs", "b^")))[: mc.stage.max() + 1]:
-    e = mc[(mc.stage == st) & (mc.quantity == "test_error")].iloc[0]
+for st, mk in list(zip((0, 1, 2), ("ko", "rs", "b^")))[: mc.step.max() + 1]:
+    e = mc[(mc.step == st) & (mc.quantity == "test_error")].iloc[0]
     ax.errorbar(
         [sample_ratio],
         [e["mean"]],

@@ -214,10 +214,14 @@ def test_simulated_labels_match_reduced_theory():
             n, 0.4, 0.1, n_corrupted_per_class=m, lam=0.1, xi=xis, n_classes=K, n_trials=2
         )
         th = clustered_accuracy(n, 0.4, 0.1, corruption=m / n, lam=0.1, xi=xis, n_classes=K)
-        assert sim["max_grad_norm"] < 1e-10
-        np.testing.assert_array_equal(sim["teacher_train"], th.teacher_train[0])
+        assert sim.grad_norm.max() < 1e-10
+        teacher = sim[sim.role == "teacher"].sort_values("trial")
+        np.testing.assert_array_equal(teacher.train_accuracy_clean, th.teacher_train[0])
+        student = sim[sim.role == "student"].pivot(
+            index="trial", columns="xi", values="train_accuracy_clean"
+        )[xis]
         np.testing.assert_array_equal(
-            sim["student_train"], np.broadcast_to(th.student_train, (2, len(xis)))
+            student.to_numpy(), np.broadcast_to(th.student_train, (2, len(xis)))
         )
 
 

@@ -76,7 +76,7 @@ def _mc_vs_theory(N, cases, n_seeds, seed=0, stages=0):
         th = gmm_first_stage(*mod, **kw)
         df = gmm_sd_summary(N, *mod, **kw, steps=stages, n_trials=n_seeds, seed=seed, batch_size=8)
         for q in ["m", "Q", "b", "test_error", "train_error_clean"]:
-            row = df[(df.stage == 0) & (df.quantity == q)].iloc[0]
+            row = df[(df.step == 0) & (df.quantity == q)].iloc[0]
             t = getattr(th, q)
             assert abs(row["mean"] - t) <= Z * row.se, (case, q, row["mean"], t, row.se)
 
@@ -134,7 +134,7 @@ def test_sd_monte_carlo_converges_in_N():
         inverse_temperature=np.inf,
         n_trials_at={250: 16, 500: 8, 1000: 4},
     )
-    te = df[df.quantity == "test_error"].set_index(["N", "stage"])
+    te = df[df.quantity == "test_error"].set_index(["N", "step"])
     for st in (1, 2):
         a, b = te.loc[(500, st)], te.loc[(1000, st)]
         assert abs(a["mean"] - b["mean"]) <= Z * np.hypot(a.se, b.se)
@@ -273,15 +273,17 @@ def _sd_mc_vs_theory(N, cases, n_seeds, seed):
             seed=seed,
             batch_size=8,
         )
-        for i, q in enumerate(("m", "Q", "b", "test_error")):
-            v = out[:, 1, i]
+        stage1 = out[out.step == 1].sort_values("trial")
+        for q in ("m", "Q", "b", "test_error"):
+            v = stage1[q].to_numpy()
             se = v.std(ddof=1) / np.sqrt(n_seeds)
             assert abs(v.mean() - getattr(r, q)) <= Z * se, (beta, case, q, v.mean(), getattr(r, q))
-        g = out[:, 0, 3] - out[:, 1, 3]
+        e = out.pivot(index="trial", columns="step", values="test_error")
+        g = (e[0] - e[1]).to_numpy()
         se = g.std(ddof=1) / np.sqrt(n_seeds)
         if se == 0:  # interpolating teacher: hard pseudo-labels equal the labels on every sample,
             # and theory says they differ on a fraction train_error_noisy ≪ 1/M of them
-            assert r.teacher.train_error_noisy * out.shape[0] < 1e-3 and abs(r.gain) < 1e-6
+            assert r.teacher.train_error_noisy * out.trial.nunique() < 1e-3 and abs(r.gain) < 1e-6
         else:
             assert abs(g.mean() - r.gain) <= Z * se, (beta, case)
 
@@ -356,9 +358,9 @@ def _bce_mc_vs_theory(N, cases, n_seeds, seed):
         mod, kw = _kw(case)
         r = gmm_first_stage(*mod, **kw, loss="bce")
         out = simulate_gmm_bce_teacher(N, *mod, **kw, n_trials=n_seeds, seed=seed, batch_size=8)
-        assert out[:, 5].max() < 1e-9  # every fit converged
-        for i, q in enumerate(("m", "Q", "b", "test_error", "train_error_clean")):
-            v = out[:, i]
+        assert out.grad_norm.max() < 1e-9  # every fit converged
+        for q in ("m", "Q", "b", "test_error", "train_error_clean"):
+            v = out[q].to_numpy()
             se = v.std(ddof=1) / np.sqrt(n_seeds)
             assert abs(v.mean() - getattr(r, q)) <= Z * se, (case, q, v.mean(), getattr(r, q))
 

@@ -1,4 +1,5 @@
-"""The simulators speak one vocabulary (read from their signatures, no calls).
+"""The simulators speak one vocabulary (read from their signatures) and return one kind of result
+(an ``MCResult`` or a tidy DataFrame; one tiny call each).
 
 Every public callable of :mod:`sdtheory.simulate` is enumerated. A simulator (anything that runs
 trials) takes keyword-only ``n_trials`` and ``seed``; the shared settings (``noise_dist``,
@@ -115,3 +116,62 @@ def test_ridge_multistep_kernel_share_one_signature_shape():
         assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in rest)
         assert [p for p in params if p in extra + common] == extra + common
         assert params["n_trials"].default == 2000 and params["seed"].default == 0
+
+
+def _tiny_calls():
+    """One tiny call per public simulator (n_trials=2, a handful of points)."""
+    import numpy as np
+
+    from sdtheory import KernelProblem, LinearProblem
+
+    lin = LinearProblem(np.eye(4)[:, :3], [1.0, 0.0, 0.5], noise=0.5)
+    x = np.linspace(0, 1, 4)
+    ker = KernelProblem(np.exp(-4 * (x[:, None] - x[None, :]) ** 2), np.sin(x), noise=0.25)
+    gmm = dict(corruption=0.2, lam=0.5, n_trials=2, batch_size=2)
+    return {
+        "ridge_sd_monte_carlo": lambda: simulate.ridge_sd_monte_carlo(
+            lin, lam=0.5, xi=1.0, n_trials=2
+        ),
+        "simulate_multistep": lambda: simulate.simulate_multistep(
+            lin, lam=0.5, xis=[1.0], n_trials=2
+        ),
+        "simulate_kernel_sd": lambda: simulate.simulate_kernel_sd(
+            ker, lam=0.5, xis=[1.0], n_trials=2
+        ),
+        "simulate_random_design": lambda: simulate.simulate_random_design(
+            [1.0, 2.0], [0.5, 0.5], noise=1.0, n=6, lam=0.5, n_trials=2
+        ),
+        "simulate_gmm_sd": lambda: simulate.simulate_gmm_sd(8, 1.0, 1.0, 0.5, steps=1, **gmm),
+        "simulate_gmm_bce_teacher": lambda: simulate.simulate_gmm_bce_teacher(
+            8, 1.0, 1.0, 0.5, n_iter=3, **gmm
+        ),
+        "simulate_clustered_sd": lambda: simulate.simulate_clustered_sd(
+            3, 0.4, 0.1, n_corrupted_per_class=1, lam=0.5, xi=[1.0, 2.0], n_trials=2, n_iter=3
+        ),
+    }
+
+
+SIMULATOR_NAMES = sorted(
+    n
+    for n in simulate.__all__
+    if inspect.isfunction(getattr(simulate, n))
+    and (n.startswith("simulate_") or n == "ridge_sd_monte_carlo")
+)
+
+
+def test_every_simulator_has_a_tiny_call():
+    assert set(SIMULATOR_NAMES) == set(_tiny_calls())
+
+
+@pytest.mark.parametrize("name", SIMULATOR_NAMES)
+def test_simulators_return_an_mcresult_or_a_tidy_dataframe(name):
+    """One estimate → ``MCResult(mean, se, n)``; anything per trial or per sweep point → a tidy
+    DataFrame with named columns (no raw arrays or dicts)."""
+    import pandas as pd
+
+    out = _tiny_calls()[name]()
+    assert isinstance(out, (simulate.MCResult, pd.DataFrame)), (name, type(out).__name__)
+    if isinstance(out, pd.DataFrame):
+        assert len(out) > 0 and all(isinstance(c, str) for c in out.columns), name
+    else:
+        assert out.n == 2, name

@@ -67,14 +67,15 @@ def clustered(quick: bool) -> list[dict]:
     )
     th = clustered_accuracy(n, c, d, corruption=m / n, lam=0.1, xi=xis, n_classes=K)
     for j, xi in enumerate(xis):
+        acc = sim[(sim.role == "student") & (sim.xi == xi)].train_accuracy_clean
         rows.append(
             {
                 "problem": f"JAX fits on corrupted labels, K={K}, n={n}, p={m}/{n}",
                 "quantity": f"student train accuracy, xi={xi:g}",
                 "theory": float(th.student_train[j]),
-                "mc_mean": float(sim["student_train"][:, j].mean()),
+                "mc_mean": float(acc.to_numpy().mean()),
                 "mc_se": 0.0,
-                "n": int(sim["student_train"].shape[0]),
+                "n": int(acc.size),
                 "tol": 1e-12,
             }
         )
@@ -120,7 +121,7 @@ def gmm(quick: bool) -> list[dict]:
             qs += [(1, q, getattr(sd, q)) for q in ("m", "Q", "b", "test_error")]
             qs += [(1, "gain", sd.gain)]
             for st, q, t in qs:
-                row = df[(df.stage == st) & (df.quantity == q)].iloc[0]
+                row = df[(df.step == st) & (df.quantity == q)].iloc[0]
                 name = "teacher " + q if st == 0 else f"SD stage ({pseudo}) {q}"
                 rows.append(
                     {
@@ -156,8 +157,8 @@ def gmm_bce(quick: bool) -> list[dict]:
         prob = "GMM BCE sample_ratio={}, Delta={}, rho={}, corruption={}, lam={}, N={}".format(
             *model, flip, lam, N
         )
-        for i, q in enumerate(("m", "Q", "b", "test_error", "train_error_clean")):
-            ms = mean_se(out[:, i])
+        for q in ("m", "Q", "b", "test_error", "train_error_clean"):
+            ms = mean_se(out[q].to_numpy())
             rows.append(
                 {
                     "problem": prob,

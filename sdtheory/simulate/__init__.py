@@ -13,8 +13,8 @@ from ._common import MCResult as MCResult
 from ._gmm import gmm_sd_convergence as gmm_sd_convergence
 from ._gmm import gmm_sd_corruption_scan as gmm_sd_corruption_scan
 from ._gmm import gmm_sd_summary as gmm_sd_summary
-from ._gmm import simulate_gmm_bce_teacher as simulate_gmm_bce_teacher
 from ._gmm import simulate_gmm_sd as simulate_gmm_sd
+from ._gmm_bce import simulate_gmm_bce_teacher as simulate_gmm_bce_teacher
 
 # --- multi-step linear and kernel SD ---
 from ._kernel import simulate_kernel_sd as simulate_kernel_sd

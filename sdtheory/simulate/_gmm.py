@@ -10,9 +10,6 @@ hard pseudo-labels ``sign(h)``) on the same inputs. Reported per stage: ``m = w�
 ‖w‖²/N``, ``b = B``, the exact test error of the fitted classifier on fresh data and the training
 error against the clean labels. This module never imports the theory it checks; the theory it
 is checked against is on the theory page :doc:`/theory/classification`.
-
-The examples are skipped in the doctest run (each needs a JIT compilation of several seconds);
-the same calls run in ``tests/test_classification_*.py``.
 """
 
 from __future__ import annotations
@@ -31,7 +28,6 @@ __all__ = [
     "gmm_sd_convergence",
     "gmm_sd_corruption_scan",
     "gmm_sd_summary",
-    "simulate_gmm_bce_teacher",
     "simulate_gmm_sd",
 ]
 
@@ -186,16 +182,23 @@ def simulate_gmm_sd(
 
     Returns
     -------
-    numpy.ndarray
-        The raw per-trial draws, ``(n_trials, steps + 1, 5)``: ``m, Q, b, test_error,
-        train_error_clean`` per trial and stage (stage 0: the teacher). :func:`gmm_sd_summary`
-        turns them into means and standard errors.
+    pandas.DataFrame
+        Tidy per-trial draws, one row per trial and step (``n_trials · (steps + 1)`` rows,
+        trial-major), columns ``trial`` (``0..n_trials-1``), ``step`` (``0``: the teacher,
+        ``1..steps``: the SD stages), ``m`` (``wᵀμ/√N``), ``Q`` (``‖w‖²/N``), ``b`` (the bias
+        ``B``), ``test_error`` (exact test error on fresh data) and ``train_error_clean``
+        (training error against the clean labels). :func:`gmm_sd_summary` turns them into means
+        and standard errors.
+
+    See the theory page :doc:`/theory/classification`.
 
     Examples
     --------
     >>> out = simulate_gmm_sd(50, 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, steps=1, n_trials=2)
-    >>> out.shape
-    (2, 2, 5)
+    >>> list(out.columns)
+    ['trial', 'step', 'm', 'Q', 'b', 'test_error', 'train_error_clean']
+    >>> len(out)
+    4
     """
     M, betas, vals = _check(
         n_features,
@@ -233,7 +236,17 @@ def simulate_gmm_sd(
                 stages=len(betas),
             )
             outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
-    return np.concatenate(outs, axis=0)
+    return _tidy(np.concatenate(outs, axis=0), _QUANTITIES)
+
+
+def _tidy(arr, names):
+    """``(n_trials, [n_steps,] len(names))`` draws → tidy frame ``trial, [step,] *names``."""
+    n, n_steps = arr.shape[0], (arr.shape[1] if arr.ndim == 3 else 1)
+    df = pd.DataFrame(arr.reshape(n * n_steps, len(names)), columns=list(names))
+    df.insert(0, "trial", np.repeat(np.arange(n), n_steps))
+    if arr.ndim == 3:
+        df.insert(1, "step", np.tile(np.arange(n_steps), n))
+    return df
 
 
 def gmm_sd_summary(n_features, sample_ratio, delta, rho, *, corruption, lam, **kw) -> pd.DataFrame:
@@ -242,6 +255,8 @@ def gmm_sd_summary(n_features, sample_ratio, delta, rho, *, corruption, lam, **k
 
     Takes the arguments of :func:`simulate_gmm_sd`. Returns a tidy DataFrame with columns
     ``N, sample_ratio, stage, quantity, mean, se, n``.
+
+    See the theory page :doc:`/theory/classification`.
 
     Examples
     --------
@@ -253,13 +268,15 @@ def gmm_sd_summary(n_features, sample_ratio, delta, rho, *, corruption, lam, **k
         n_features, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kw
     )
     rows = []
-    for st in range(out.shape[1]):
-        for qi, qn in enumerate(_QUANTITIES):
-            ms = mean_se(out[:, st, qi])
-            rows.append({"stage": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
-        if st > 0:
-            ms = mean_se(out[:, 0, 3] - out[:, st, 3])
-            rows.append({"stage": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
+    teacher = out[out.step == 0].set_index("trial").test_error
+    for st, g in out.groupby("step", sort=True):
+        g = g.set_index("trial")
+        for qn in _QUANTITIES:
+            ms = mean_se(g[qn].to_numpy())
+            rows.append({"step": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
+        if st > 0:  # paired over trials
+            ms = mean_se((teacher - g.test_error).to_numpy())
+            rows.append({"step": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
     df = pd.DataFrame(rows)
     df.insert(0, "N", int(n_features))
     df.insert(1, "sample_ratio", float(sample_ratio))
@@ -274,6 +291,8 @@ def gmm_sd_convergence(
     ``n_trials_at`` maps ``N`` to the number of trials (default: ``n_trials`` from ``kw`` or 8). The
     finite-``N`` means approach their limit as ``N`` grows (bias ``O(1/N)``, spread
     ``O(1/√N)`` per seed), which is what makes the largest ``N`` usable as a reference.
+
+    See the theory page :doc:`/theory/classification`.
 
     Examples
     --------
@@ -323,6 +342,8 @@ def gmm_sd_corruption_scan(n_features, sample_ratio, delta, rho, *, corruptions,
         Maximal runs of consecutive corruptions where ``gain > z·gain_se`` (first and last
         such value of each run).
 
+    See the theory page :doc:`/theory/classification`.
+
     Examples
     --------
     >>> tab, wins = gmm_sd_corruption_scan(50, 2.0, 1.0, 0.5, corruptions=[0.1, 0.3], lam=0.5,
@@ -340,7 +361,8 @@ def gmm_sd_corruption_scan(n_features, sample_ratio, delta, rho, *, corruptions,
     kw = {**kw, "steps": 1}
     for th in grid:
         out = simulate_gmm_sd(n_features, sample_ratio, delta, rho, corruption=th, lam=lam, **kw)
-        t, s, g = mean_se(out[:, 0, 3]), mean_se(out[:, 1, 3]), mean_se(out[:, 0, 3] - out[:, 1, 3])
+        e = out.pivot(index="trial", columns="step", values="test_error")
+        t, s, g = (mean_se(v.to_numpy()) for v in (e[0], e[1], e[0] - e[1]))
         rows.append(
             {
                 "corruption": th,
@@ -363,117 +385,3 @@ def gmm_sd_corruption_scan(n_features, sample_ratio, delta, rho, *, corruptions,
     if cur is not None:
         wins.append(cur)
     return tab, [(float(a), float(b)) for a, b in wins]
-
-
-@partial(jax.jit, static_argnames=("N", "M", "n_iter"))
-def _bce_batch(keys, delta, rho, flip, lam, *, N, M, n_iter):
-    steps = jnp.asarray(2.0 ** -np.arange(13.0))
-
-    def one(key):
-        k1, k2, k3 = jax.random.split(key, 3)
-        y = jnp.where(jax.random.uniform(k1, (M,)) < rho, 1.0, -1.0)
-        s = jnp.where(jax.random.uniform(k2, (M,)) < flip, -y, y)
-        t = (s + 1) / 2
-        X = jnp.sqrt(delta) * jax.random.normal(k3, (M, N))
-        X = X.at[:, 0].add(y) / jnp.sqrt(N)
-        Xa = jnp.concatenate([X, jnp.ones((M, 1))], axis=1)  # last coordinate: bias
-        pen = jnp.concatenate([jnp.full(N, lam), jnp.zeros(1)])
-
-        def obj(v):
-            h = Xa @ v
-            return jnp.sum(jnp.logaddexp(0.0, h) - t * h) + 0.5 * jnp.sum(pen * v * v)
-
-        def body(state):
-            it, v, _gn, done = state
-            h = Xa @ v
-            p = jax.nn.sigmoid(h)
-            g = Xa.T @ (p - t) + pen * v
-            H = (Xa.T * (p * (1 - p))) @ Xa + jnp.diag(pen)
-            d = -jnp.linalg.solve(H, g)
-            f0 = obj(v)
-            slope = g @ d
-            fs = jax.vmap(lambda a: obj(v + a * d))(steps)
-            ok = fs <= f0 + 1e-4 * steps * slope
-            a = jnp.where(ok.any(), steps[jnp.argmax(ok)], 0.0)
-            a = jnp.where(-slope < 1e-13 * (1.0 + jnp.abs(f0)), 1.0, a)
-            gn = jnp.linalg.norm(g)
-            return it + 1, v + a * d, gn, done | (gn <= 1e-10)
-
-        _, v, gn, _ = jax.lax.while_loop(
-            lambda st: (st[0] < n_iter) & ~st[3], body, (0, jnp.zeros(N + 1), jnp.inf, False)
-        )
-        w, B = v[:N], v[N]
-        h = X @ w + B
-        m = w[0] / jnp.sqrt(N)
-        Q = w @ w / N
-        sq = jnp.sqrt(delta * Q)
-        err = rho * _H((m + B) / sq) + (1 - rho) * _H((m - B) / sq)
-        tr = jnp.mean(jnp.where(h * y > 0, 0.0, 1.0))
-        return jnp.stack([m, Q, B, err, tr, gn])
-
-    return jax.vmap(one)(keys)
-
-
-def simulate_gmm_bce_teacher(
-    n_features,
-    sample_ratio,
-    delta,
-    rho,
-    *,
-    corruption,
-    lam,
-    n_trials=8,
-    seed=0,
-    batch_size=4,
-    n_iter=50,
-):
-    r"""Teacher trained with binary cross-entropy (exact Newton, unpenalized bias), per trial.
-
-    Same data model and arguments as :func:`simulate_gmm_sd`; loss ``Σ_μ softplus(h_μ) − t_μ h_μ +
-    (λ/2)‖w‖²``. ``n_iter`` (``>= 1``) caps the Newton steps.
-
-    Returns
-    -------
-    numpy.ndarray
-        The raw per-trial draws ``(n_trials, 6)``: ``m, Q, b, test_error, train_error_clean,
-        grad_norm``.
-
-    Examples
-    --------
-    >>> out = simulate_gmm_bce_teacher(50, 2.0, 1.0, 0.5, corruption=0.2, lam=0.5, n_trials=2)
-    >>> out.shape
-    (2, 6)
-    """
-    M, _, vals = _check(
-        n_features,
-        sample_ratio,
-        delta,
-        rho,
-        corruption,
-        lam,
-        1.0,
-        0,
-        np.inf,
-        n_trials,
-        seed,
-        batch_size,
-    )
-    n_iter = check_int(n_iter, "n_iter", minimum=1)
-    n_seeds, batch = n_trials, batch_size
-    delta, rho, flip, lam, _ = vals
-    with x64():
-        keys = jax.random.split(as_key(seed), n_seeds)
-        outs = []
-        for s in range(0, n_seeds, batch):
-            kb = keys[s : s + batch]
-            if kb.shape[0] < batch:
-                kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _bce_batch(
-                kb,
-                *(jnp.float64(v) for v in (delta, rho, flip, lam)),
-                N=int(n_features),
-                M=M,
-                n_iter=int(n_iter),
-            )
-            outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
-    return np.concatenate(outs, axis=0)

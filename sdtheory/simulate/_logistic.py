@@ -20,6 +20,7 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pandas as pd
 
 from .._validate import check_int, check_scalar
 from ._common import as_key, check_n_trials, check_seed, x64
@@ -143,6 +144,8 @@ def fit_soft_logistic_batch(X_or_gram, targets, *, lam, gram=False, n_iter=50):
     coef, logits, grad_norm : numpy.ndarray
         Batched weights (or ``β``), training logits, and final gradient norms (check these).
 
+    See the theory page :doc:`/theory/classification`.
+
     Examples
     --------
     >>> import numpy as np
@@ -262,17 +265,24 @@ def simulate_clustered_sd(
 
     Returns
     -------
-    dict
-        The raw per-trial draws: ``teacher_train (n_trials,)``, ``student_train (n_trials,
-        len(xi))`` accuracies against the clean labels, ``teacher_logits``, ``student_logits``,
-        ``noisy`` labels and ``max_grad_norm``.
+    pandas.DataFrame
+        Tidy per-trial draws, one row per trial and fit (``n_trials · (1 + len(xi))`` rows;
+        per trial the teacher, then one student per ``xi`` in the order given), columns
+        ``trial`` (``0..n_trials-1``), ``role`` (``"teacher"`` or ``"student"``), ``xi`` (the
+        student's teacher weight; NaN for the teacher), ``train_accuracy_clean`` (training
+        accuracy against the clean labels; a point counts as right when its margin exceeds
+        ``1e-10``) and ``grad_norm`` (the fit's final gradient norm; check it is small).
+
+    See the theory page :doc:`/theory/classification`.
 
     Examples
     --------
     >>> r = simulate_clustered_sd(10, 0.4, 0.1, n_corrupted_per_class=3, lam=0.1, xi=[1.0, 2.0],
     ...                           n_trials=2)
-    >>> r["student_train"].shape
-    (2, 2)
+    >>> list(r.columns)
+    ['trial', 'role', 'xi', 'train_accuracy_clean', 'grad_norm']
+    >>> r.groupby("role").size().to_dict()
+    {'student': 4, 'teacher': 2}
     """
     n = check_int(n_per_class, "n_per_class", minimum=1)
     m = check_int(n_corrupted_per_class, "n_corrupted_per_class", minimum=0)
@@ -298,7 +308,7 @@ def simulate_clustered_sd(
     np.fill_diagonal(G, 1.0)
     with x64():
         keys = jax.random.split(as_key(seed), int(n_seeds))
-        zT, gT, zS, gS, noisy = (
+        zT, gT, zS, gS, _noisy = (
             np.asarray(v)
             for v in _clustered_sd(
                 keys,
@@ -325,11 +335,16 @@ def simulate_clustered_sd(
             )
         return right.mean(-1)
 
-    return {
-        "teacher_train": acc(zT),
-        "student_train": acc(zS),
-        "teacher_logits": zT,
-        "student_logits": zS,
-        "noisy": noisy,
-        "max_grad_norm": float(max(gT.max(), gS.max())),
-    }
+    # per trial: the teacher, then the students in the order of xi
+    acc_all = np.concatenate([acc(zT)[:, None], acc(zS)], axis=1)
+    gn_all = np.concatenate([gT[:, None], gS], axis=1)
+    n_fits = 1 + xis.size
+    return pd.DataFrame(
+        {
+            "trial": np.repeat(np.arange(int(n_seeds)), n_fits),
+            "role": np.tile(["teacher"] + ["student"] * xis.size, int(n_seeds)),
+            "xi": np.tile(np.concatenate([[np.nan], xis]), int(n_seeds)),
+            "train_accuracy_clean": acc_all.ravel(),
+            "grad_norm": gn_all.ravel(),
+        }
+    )
