@@ -164,6 +164,44 @@ def test_schedule_quadratic_reproduces_risk_including_matrix_weights():
             )
 
 
+def test_multistep_risk_per_step_matches_each_prefix():
+    """per_step=True: index 0 is ridge_risk, index t is multistep_risk on the first t weights,
+    for every kind of weights, a batch of λ and schedules, and return_parts."""
+    rng = np.random.default_rng(17)
+    X = _rand_X(rng, 9, 5)
+    th = rng.standard_normal(5)
+    W = rng.standard_normal((5, 5))
+    for weights in ("parameter", "prediction", W @ W.T):
+        sp = Spectrum.from_design(X, th, 0.7, weights=weights)
+        for xis in ([], [0.4], [2.0, -1.0, 0.5, 1.3]):
+            got = multistep_risk(sp, lam=0.9, xis=xis, per_step=True)
+            ref = [sd.ridge_risk(sp, lam=0.9)]
+            ref += [multistep_risk(sp, lam=0.9, xis=xis[:k]) for k in range(1, len(xis) + 1)]
+            assert got.shape == (len(xis) + 1,)
+            np.testing.assert_allclose(got, ref, rtol=RTOL_EXACT, atol=0)
+        lam = np.array([0.3, 0.9, 4.0])
+        Xi = np.array([[2.0, -1.0], [0.5, 0.5], [1.5, 0.0]])
+        parts = multistep_risk(sp, lam=lam, xis=Xi, per_step=True, return_parts=True)
+        assert parts.total.shape == parts.bias.shape == parts.variance.shape == (3, 3)
+        for i in range(3):
+            assert parts.total[i, 0] == pytest.approx(sd.ridge_risk(sp, lam=lam[i]), rel=RTOL_EXACT)
+            for k in (1, 2):
+                one = multistep_risk(sp, lam=lam[i], xis=Xi[i, :k], return_parts=True)
+                assert parts.total[i, k] == pytest.approx(one.total, rel=RTOL_EXACT)
+                assert parts.bias[i, k] == pytest.approx(one.bias, rel=RTOL_EXACT)
+                assert parts.variance[i, k] == pytest.approx(one.variance, rel=RTOL_EXACT)
+
+
+def test_multistep_risk_per_step_without_cancellation_and_bad_flag():
+    """s² ≫ λ: step 1 of the per-step risks still agrees with sd_risk to 1e-12."""
+    sp = Spectrum(eigvals=[1e12], signal_energy=[1e6], noise=156.03348937046061)
+    got = multistep_risk(sp, lam=80.27, xis=[-1000.0, 3.0], per_step=True)
+    assert got[0] == pytest.approx(sd.ridge_risk(sp, lam=80.27), rel=1e-12, abs=0)
+    assert got[1] == pytest.approx(sd.sd_risk(sp, lam=80.27, xi=-1000.0), rel=1e-12, abs=0)
+    with pytest.raises(TypeError, match="per_step must be True or False"):
+        multistep_risk(sp, lam=1.0, xis=[0.5], per_step="yes")
+
+
 # ---------------------------------------------------------------------------- optimal schedule
 def _random_spectrum(rng, r, matrix=False):
     ev = np.exp(rng.uniform(-1.5, 1.5, r))

@@ -25,10 +25,12 @@ from ._common import eigvals_arg, lam_arg, out, ridge_parts, risk_terms, xis_arg
 __all__ = ["multistep_filter", "multistep_risk", "xis_to_poly", "poly_to_xis"]
 
 
-def _filter_pair(eigvals, lam, xis):
+def _filter_pair(eigvals, lam, xis, *, per_step=False):
     """``(q, 1 − q)`` of the k-step filter; ``1 − q`` is propagated without cancellation.
 
     ``u_t = 1 − q_t`` obeys ``u_0 = 1 − a = λ/(s² + λ)`` and ``u_t = (1 − a) + aξ_t u_{t−1}``.
+    With ``per_step`` every step ``t = 0..k`` is kept, stacked on a new axis after the batch
+    axes (shape ``batch + (k + 1,) + eigvals.shape``).
     """
     ev = eigvals_arg(eigvals)
     lam = lam_arg(lam)
@@ -40,11 +42,17 @@ def _filter_pair(eigvals, lam, xis):
     a = np.broadcast_to(a, batch + tail)
     m = np.broadcast_to(m, batch + tail)
     q, u = np.array(a, copy=True), np.array(m, copy=True)
+    qs, us = [q], [u]
     for t in range(x.shape[-1]):
         xt = np.broadcast_to(x[..., t], batch)
         xt = xt if scalar_ev else xt[..., None]
         q = a * ((1.0 - xt) + xt * q)
         u = m + a * xt * u
+        if per_step:
+            qs.append(q)
+            us.append(u)
+    if per_step:
+        return np.stack(qs, axis=len(batch)), np.stack(us, axis=len(batch))
     return q, u
 
 
@@ -90,7 +98,7 @@ def multistep_filter(eigvals, *, lam, xis) -> np.ndarray:
     return _filter_pair(eigvals, lam, xis)[0]
 
 
-def multistep_risk(sp, *, lam, xis, return_parts: bool = False):
+def multistep_risk(sp, *, lam, xis, return_parts: bool = False, per_step: bool = False):
     r"""Fixed-design risk of k-step self-distillation with weights ``ξ_1..ξ_k`` on the teacher.
 
     Parameters
@@ -102,17 +110,26 @@ def multistep_risk(sp, *, lam, xis, return_parts: bool = False):
         Per-step weights (``k = 0``: ridge).
     return_parts : bool
         Return :class:`~sdtheory.RiskParts` (bias, variance, total).
+    per_step : bool
+        Return the risk of every step ``t = 0..k`` instead of the last one only: index 0 is the
+        teacher (the ridge risk at ``lam``, :func:`~sdtheory.ridge_risk`) and index ``t`` the
+        risk after ``t`` distillation steps, the indexing of
+        :func:`~sdtheory.simulate.simulate_multistep` and
+        :func:`~sdtheory.simulate.simulate_kernel_sd`. All steps come from one pass of the
+        recursion, without cancellation.
 
     Returns
     -------
-    float or ndarray
+    float, ndarray or RiskParts
         The fixed-design risk ``E‖θ̂_k − θ*‖²_W`` over label noise with ``X`` fixed (no ``+σ²``),
-        shape ``broadcast(lam.shape, xis.shape[:-1])``. For a kernel problem it is the
-        in-sample prediction risk ``(1/N)E‖ŷ_k − y*‖²``.
+        shape ``broadcast(lam.shape, xis.shape[:-1])``; with ``per_step=True`` a trailing axis of
+        length ``k + 1`` is added (shape ``(k + 1,)`` for one schedule). For a kernel problem it
+        is the in-sample prediction risk ``(1/N)E‖ŷ_k − y*‖²``. With ``return_parts=True`` the
+        same shapes in a :class:`~sdtheory.RiskParts`.
 
     Notes
     -----
-    For diagonal weights ``Σ_j w_j[(1 − q_j)²θ_j² + q_j²γ²/s_j²]`` with ``q`` the
+    For diagonal weights ``Σ_j w_j[(1 − q_j)²θ_j² + q_j²σ²/s_j²]`` with ``q`` the
     :func:`multistep_filter`. The bias needs ``1 − q_j``, which for ``s_j² ≫ λ`` is tiny and
     would lose its digits if formed as ``1 − q_j``; it is propagated through the recursion
     instead, ``1 − q^{(0)} = λ/(s² + λ)`` and
@@ -129,11 +146,24 @@ def multistep_risk(sp, *, lam, xis, return_parts: bool = False):
     >>> sp = Spectrum(eigvals=[4.0, 1.0, 0.25], signal_energy=[4.0, 1.0, 0.25], noise=1.0)
     >>> bool(abs(multistep_risk(sp, lam=1.0, xis=[2.0]) - sd_risk(sp, lam=1.0, xi=2.0)) < 1e-12)
     True
+
+    The risk of every step, teacher first (the layout of the simulators' ``mean``):
+
+    >>> from sdtheory import ridge_risk
+    >>> r = multistep_risk(sp, lam=1.0, xis=[2.0, 0.5], per_step=True)
+    >>> r.shape
+    (3,)
+    >>> bool(abs(r[0] - ridge_risk(sp, lam=1.0)) < 1e-12)
+    True
+    >>> bool(abs(r[2] - multistep_risk(sp, lam=1.0, xis=[2.0, 0.5])) < 1e-12)
+    True
     """
     sp = as_spectrum(sp)
     if not isinstance(return_parts, (bool, np.bool_)):
         raise TypeError(f"return_parts must be True or False, got {type(return_parts).__name__}")
-    q, u = _filter_pair(sp.eigvals, lam, xis)
+    if not isinstance(per_step, (bool, np.bool_)):
+        raise TypeError(f"per_step must be True or False, got {type(per_step).__name__}")
+    q, u = _filter_pair(sp.eigvals, lam, xis, per_step=bool(per_step))
     bias, var = risk_terms(sp, q, u)
     if return_parts:
         return RiskParts(bias=out(bias), variance=out(var), total=out(bias + var))
