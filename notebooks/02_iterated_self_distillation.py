@@ -160,7 +160,7 @@ print(
 #
 # Pareek et al.'s example: singular values `1, 2, …, r` and θ* on the top direction. The best
 # one-step ridge cannot shrink each direction separately; an optimal `r`-step schedule can, and
-# reaches the per-direction oracle `s_j²θ_j²/(s_j²θ_j² + γ²)`. The gain over the best ridge grows
+# reaches the per-direction oracle `s_j²θ_j²/(s_j²θ_j² + σ²)`. The gain over the best ridge grows
 # roughly linearly in r. Optimal |ξ_t| can be large (ill-conditioned), which the result reports.
 
 # %%

@@ -180,6 +180,7 @@ def finite_sample_sd(
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> X = rng.standard_normal((50, 20)); theta_star = rng.standard_normal(20) / 4
     >>> y = X @ theta_star + rng.standard_normal(50)

@@ -154,6 +154,7 @@ def one_shot_xi(X, y, *, lam, uncertainty="delta", method="corrected"):
     best ``ξ`` of the realised design (the exact fixed-design optimum, label noise averaged
     with ``X`` fixed) in about 97 % of problems; either SE alone covers 84–95 % (tested).
     Where ``λ`` is so small that ``df_1 → 1`` (``p ≥ n``), the estimates are unstable.
+    See the theory page :doc:`/theory/asymptotics`.
 
     References
     ----------
@@ -163,6 +164,7 @@ def one_shot_xi(X, y, *, lam, uncertainty="delta", method="corrected"):
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(1)
     >>> X = rng.standard_normal((400, 200)); theta_star = rng.standard_normal(200) / 200**0.5
     >>> y = X @ theta_star + 2.0 * rng.standard_normal(400)
@@ -281,6 +283,7 @@ def cv_xi(X, y, *, lam, folds=5, xi=None, seed=0):
 
     Examples
     --------
+    >>> import numpy as np
     >>> rng = np.random.default_rng(2)
     >>> X = rng.standard_normal((100, 30)); y = X @ np.ones(30) / 6 + rng.standard_normal(100)
     >>> df = cv_xi(X, y, lam=[10.0, 100.0], folds=5, xi=np.linspace(-1, 3, 9))

@@ -62,6 +62,7 @@ def load_dataset(
 
     Examples
     --------
+    >>> import numpy as np
     >>> X, y = load_dataset("digits")
     >>> X.shape, int(y.max()) + 1
     ((1797, 64), 10)
@@ -151,6 +152,7 @@ def split_dataset(
 
     Examples
     --------
+    >>> import numpy as np
     >>> X, y = load_dataset("digits")
     >>> s = split_dataset(X, y, seed=0)
     >>> s.X_train.shape[0], s.X_val.shape[0], s.X_test.shape[0]

@@ -29,7 +29,44 @@ REGISTRY: dict[str, CheckSpec] = {}
 
 
 def check(name: str, description: str):
-    """Register a check function under ``name``."""
+    """Register a check function under ``name``.
+
+    Use it as a decorator on ``func(quick: bool) -> list[dict]``: one dict per compared
+    quantity with keys ``problem``, ``quantity``, ``theory``, ``mc_mean``, ``mc_se`` and ``n``
+    (or ``mc_se = 0`` and an absolute ``tol`` for a deterministic comparison).
+    :func:`run_checks` (and ``sdtheory check``) runs it.
+
+    Parameters
+    ----------
+    name : str
+        The check's name, unique among registered checks (``sdtheory check NAME``).
+    description : str
+        One line shown by ``sdtheory list``.
+
+    Returns
+    -------
+    callable
+        A decorator that registers ``func`` and returns it unchanged.
+
+    Raises
+    ------
+    ValueError
+        If another function is already registered under ``name``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sdtheory.checks import REGISTRY, check, run_checks
+    >>> @check("demo-mean", "sample mean of N(0, 1) draws against 0")
+    ... def demo_mean(quick):
+    ...     x = np.random.default_rng(0).standard_normal(100 if quick else 10_000)
+    ...     se = x.std(ddof=1) / np.sqrt(x.size)
+    ...     return [{"problem": "N(0, 1)", "quantity": "mean", "theory": 0.0,
+    ...              "mc_mean": x.mean(), "mc_se": se, "n": x.size}]
+    >>> "demo-mean" in REGISTRY
+    True
+    >>> del REGISTRY["demo-mean"]   # keep the registry to the package's own checks
+    """
 
     def deco(func):
         prev = REGISTRY.get(name)
@@ -52,9 +89,49 @@ def check(name: str, description: str):
 def run_checks(names=None, *, quick: bool = False, z_limit: float = Z_LIMIT) -> pd.DataFrame:
     """Run the named checks (all by default) and return one table with ``z`` and ``ok``.
 
-    ``z = (mc_mean − theory)/mc_se``; a row is ``ok`` when ``|z| ≤ z_limit`` (``z_limit`` is a
-    real number ``> 0``). A row may instead give ``tol`` (an absolute tolerance for a
-    deterministic comparison with ``mc_se = 0``).
+    ``z = (mc_mean − theory)/mc_se``; a row is ``ok`` when ``|z| ≤ z_limit``. A row may instead
+    give ``tol`` (an absolute tolerance for a deterministic comparison with ``mc_se = 0``; its
+    ``z`` is NaN and it is ``ok`` when ``|mc_mean − theory| ≤ tol``).
+
+    Parameters
+    ----------
+    names : str, sequence of str or None
+        Registered checks to run (see ``sdtheory list``); ``None`` or empty runs all of them,
+        in registration order.
+    quick : bool
+        Small problems and few trials (seconds instead of minutes).
+    z_limit : float
+        Largest accepted ``|z|``, a real number ``> 0`` (default ``Z_LIMIT = 4``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per compared quantity: ``check``, ``problem``, ``quantity``, ``theory``,
+        ``mc_mean``, ``mc_se``, ``n``, ``z``, ``ok``, then any extra keys the check returned.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a registered check or ``z_limit`` is not ``> 0``.
+    TypeError
+        If ``quick`` is not a bool.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sdtheory.checks import REGISTRY, check, run_checks
+    >>> @check("demo-mean", "sample mean of N(0, 1) draws against 0")
+    ... def demo_mean(quick):
+    ...     x = np.random.default_rng(0).standard_normal(100 if quick else 10_000)
+    ...     se = x.std(ddof=1) / np.sqrt(x.size)
+    ...     return [{"problem": "N(0, 1)", "quantity": "mean", "theory": 0.0,
+    ...              "mc_mean": x.mean(), "mc_se": se, "n": x.size}]
+    >>> df = run_checks("demo-mean", quick=True)
+    >>> list(df.columns)
+    ['check', 'problem', 'quantity', 'theory', 'mc_mean', 'mc_se', 'n', 'z', 'ok']
+    >>> bool(df.ok.all())
+    True
+    >>> del REGISTRY["demo-mean"]   # keep the registry to the package's own checks
     """
     from .._validate import check_scalar
 

@@ -49,7 +49,7 @@ def ridge_problems(quick: bool = False):
         for dist, weights in combos:
             out.append(
                 dict(
-                    name=f"{tag} n={n} d={d} γ²={noise:g} λ={lam:g} {dist} {weights}",
+                    name=f"{tag} n={n} d={d} σ²={noise:g} λ={lam:g} {dist} {weights}",
                     X=X,
                     theta=theta,
                     noise=noise,

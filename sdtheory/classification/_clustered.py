@@ -190,6 +190,7 @@ def clustered_features(n_per_class, c, d, *, n_classes=2):
 
     Examples
     --------
+    >>> import numpy as np
     >>> X = clustered_features(3, 0.4, 0.1, n_classes=3)
     >>> bool(np.allclose(X @ X.T, clustered_gram(3, 0.4, 0.1, n_classes=3)))
     True

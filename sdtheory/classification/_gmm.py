@@ -81,8 +81,6 @@ def _check_gmm(sample_ratio, delta, rho, corruption, lam):
 def gmm_test_error(m, Q, b, *, delta, rho):
     r"""Test error ``ρ H((m + b)/√(ΔQ)) + (1 − ρ) H((m − b)/√(ΔQ))`` of ``h = wᵀx/√N + b``.
 
-    Exact for any fixed ``w`` (``wᵀz/√N ~ N(0, Q)``), ``H(x) = 1 − Φ(x)``.
-
     Parameters
     ----------
     m, Q, b : float or array_like
@@ -95,7 +93,27 @@ def gmm_test_error(m, Q, b, *, delta, rho):
     Returns
     -------
     float or ndarray
-        The test error (a probability). See the theory page :doc:`/theory/classification`.
+        The test error (a probability).
+
+    Notes
+    -----
+    At a fresh point ``x = yμ + √Δ z`` the field is ``h = y m + b + √Δ wᵀz/√N`` and
+    ``wᵀz/√N ~ N(0, Q)`` for any fixed ``w``. A point of class ``+1`` is misclassified when
+    ``m + b + √(ΔQ) ζ < 0``, one of class ``−1`` when ``−m + b + √(ΔQ) ζ > 0`` (``ζ ~ N(0, 1)``),
+    so with ``H(x) = 1 − Φ(x)``
+
+    .. math:: ε = ρ H\Big(\frac{m + b}{\sqrt{ΔQ}}\Big) + (1 − ρ) H\Big(\frac{m − b}{\sqrt{ΔQ}}\Big),
+
+    exact for every ``w`` (no high-dimensional limit is needed). The replica solutions
+    :func:`gmm_first_stage` and :func:`~sdtheory.classification.gmm_sd_stage` insert their
+    overlaps ``(m, Q, b)`` here. See the theory page :doc:`/theory/classification`.
+
+    References
+    ----------
+    F. Mignacco, F. Krzakala, Y. M. Lu and L. Zdeborová, "The role of regularization in
+    classification of high-dimensional noisy Gaussian mixture", ICML 2020 (the error formula
+    in terms of the overlaps); K. Takanami, T. Takahashi and A. Sakata, "The effect of optimal
+    self-distillation in noisy Gaussian mixture model", NeurIPS 2025 (arXiv 2501.16226).
 
     Examples
     --------
@@ -121,11 +139,9 @@ def gmm_test_error(m, Q, b, *, delta, rho):
 def gmm_bayes_error(sample_ratio, delta, rho=0.5):
     r"""Clean-label reference error ``H(1/√(Δ(1 + Δ/α)))`` (Bayes-optimal for ``ρ = 1/2``).
 
-    For ``ρ = 1/2`` this is the Bayes-optimal test error given ``M = αN`` clean samples: the
-    posterior-mean direction ``(1/M) Σ y_μ x_μ`` has overlap 1 with ``μ`` and norm²
-    ``1 + Δ/α``. For ``ρ ≠ 1/2`` the function returns the error of that direction with the best
-    threshold, ``min_b ρ H((1 + b)/s) + (1 − ρ) H((1 − b)/s)``, ``s = √(Δ(1 + Δ/α))``
-    (``b* = s² log(ρ/(1 − ρ))/2``), a clean-label reference rather than the exact Bayes error.
+    For ``ρ = 1/2`` this is the Bayes-optimal test error given ``M = αN`` clean samples. For
+    ``ρ ≠ 1/2`` it is the error of the clean mean direction with its best threshold, a
+    clean-label reference rather than the exact Bayes error (see Notes).
 
     Parameters
     ----------
@@ -139,8 +155,28 @@ def gmm_bayes_error(sample_ratio, delta, rho=0.5):
     Returns
     -------
     float or ndarray
-        The error, exact Bayes error only for ``ρ = 1/2``. See the theory page
-        :doc:`/theory/classification`.
+        The error, exact Bayes error only for ``ρ = 1/2``.
+
+    Notes
+    -----
+    The mean direction of ``M = αN`` clean samples,
+    ``ŵ = (1/M) Σ_μ y_μ x_μ = μ + (√Δ/M) Σ_μ y_μ z_μ``, has overlap ``m = 1`` with ``μ`` and
+    squared norm ``Q = 1 + ΔN/M = 1 + Δ/α``. With ``s = √(ΔQ) = √(Δ(1 + Δ/α))`` its error at
+    threshold ``b`` is :func:`gmm_test_error`, ``ρ H((1 + b)/s) + (1 − ρ) H((1 − b)/s)``,
+    minimized at ``b* = s² log(ρ/(1 − ρ))/2``:
+
+    .. math:: ε_{ref} = ρ H\Big(\frac{1 + b^*}{s}\Big) + (1 − ρ) H\Big(\frac{1 − b^*}{s}\Big),
+
+    which for ``ρ = 1/2`` (``b* = 0``) is ``H(1/s)``, the Bayes-optimal error of the
+    balanced mixture; the squared-loss teacher on clean labels reaches it at the optimal ``λ``
+    (tested). See the theory page :doc:`/theory/classification`.
+
+    References
+    ----------
+    F. Mignacco, F. Krzakala, Y. M. Lu and L. Zdeborová, "The role of regularization in
+    classification of high-dimensional noisy Gaussian mixture", ICML 2020 (the Bayes-optimal
+    error of the balanced mixture); K. Takanami, T. Takahashi and A. Sakata, NeurIPS 2025
+    (arXiv 2501.16226), who use it as the reference for self-distillation.
 
     Examples
     --------

@@ -242,7 +242,7 @@ def expected_alpha_path(sp, *, lam, steps: int) -> AlphaPath:
     Notes
     -----
     Step 0 is ridge; at each step ``α_t = `` :func:`optimal_alpha_expected` given the previous
-    filter. Depends on the data only through ``(γ², θ)`` — the expected-risk version. See the
+    filter. Depends on the data only through ``(σ², θ)`` — the expected-risk version. See the
     theory page :doc:`/theory/iterated`.
 
     References

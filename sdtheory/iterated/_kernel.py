@@ -85,7 +85,7 @@ def linear_kernel(X, Z=None) -> np.ndarray:
 
 
 def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
-    r"""Gaussian (RBF) kernel ``k(x, x') = exp(−γ‖x − x'‖²)``.
+    r"""Gaussian (RBF) kernel ``k(x, x') = exp(−gamma·‖x − x'‖²)``.
 
     See the theory page :doc:`/theory/iterated`.
 
@@ -94,8 +94,8 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
     X : array_like, shape (n,) or (n, p)
     Z : array_like, shape (m,) or (m, p), optional
     gamma : float
-        Inverse squared width ``γ > 0`` (the toy problem of Mobahi et al. and Borup & Andersen
-        uses ``γ = 80`` on ``[0, 1]``).
+        Inverse squared width ``gamma > 0`` (the toy problem of Mobahi et al. and Borup & Andersen
+        uses ``gamma = 80`` on ``[0, 1]``).
 
     Returns
     -------
@@ -118,7 +118,7 @@ def rbf_kernel(X, Z=None, *, gamma: float = 1.0) -> np.ndarray:
 
 
 def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: float = 1.0):
-    r"""Polynomial kernel ``k(x, x') = (γ xᵀx' + c₀)^p``.
+    r"""Polynomial kernel ``k(x, x') = (gamma·xᵀx' + c₀)^p``.
 
     See the theory page :doc:`/theory/iterated`.
 
@@ -128,7 +128,7 @@ def polynomial_kernel(X, Z=None, *, degree: int = 2, gamma: float = 1.0, coef0: 
     degree : int
         ``p ≥ 1``.
     gamma : float
-        ``γ > 0``.
+        ``gamma > 0``.
     coef0 : float
         ``c₀ ≥ 0`` (keeps the kernel positive semi-definite).
 
@@ -325,7 +325,7 @@ def kernel_eigen(K, *, rtol: float | None = None, check: bool = True) -> KernelE
     return KernelEigen(eigvals=d, eigvecs=V, rank=rank)
 
 
-def kernel_spectrum(K, y_star, *, noise, rtol: float | None = None) -> Spectrum:
+def kernel_spectrum(K, y_star, noise, *, rtol: float | None = None) -> Spectrum:
     r"""The :class:`Spectrum` of in-sample prediction risk for kernel ridge regression.
 
     See the theory page :doc:`/theory/iterated`.

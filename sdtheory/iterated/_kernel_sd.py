@@ -124,8 +124,9 @@ def kernel_self_distill(K, y, *, lam, xi=None, xis=None, steps=None, rtol=None) 
     -----
     Step 0: ``c^{(0)} = (K + λI)⁻¹y``; step ``t``:
     ``c^{(t)} = (K + λI)⁻¹((1 − ξ_t)y + ξ_t Kc^{(t−1)})``. With ``K = VDVᵀ`` and ``z = Vᵀy``:
-    ``c^{(t)} = V diag(γ^{(t)}) z`` where ``γ^{(0)} = 1/(d + λ)``,
-    ``γ^{(t)} = (1 − ξ_t + ξ_t b^{(t−1)})/(d + λ)`` and ``b^{(t)} = dγ^{(t)}`` is the
+    ``c^{(t)} = V diag(c̃^{(t)}) z`` (``c̃^{(t)}``: the coefficients in the eigenbasis per unit
+    of ``z``) where ``c̃^{(0)} = 1/(d + λ)``,
+    ``c̃^{(t)} = (1 − ξ_t + ξ_t b^{(t−1)})/(d + λ)`` and ``b^{(t)} = dc̃^{(t)}`` is the
     in-sample filter (:func:`~sdtheory.multistep_filter`). No ``D⁻¹`` appears, so a singular
     ``K`` is fine. Cost: one ``O(N³)`` eigendecomposition plus ``O(N²)`` per step. For a
     constant ``ξ`` with ``|ξ|a_max < 1`` the fixed point is

@@ -72,8 +72,8 @@ def schedule_quadratic(sp, *, lam, steps: int):
     Notes
     -----
     The filter is ``f = Φξ̄`` with ``Φ_{ji} = a_j^{i+1}``. With ``E(f) = fᵀHf − 2gᵀf + E(0)``,
-    ``H = ΘMΘ + γ² diag(M_jj/s_j²)``, ``g = ΘMθ + Θh`` (``Θ = diag θ``; for diagonal weights
-    ``H_jj = w_j(θ_j² + γ²/s_j²)``, ``g_j = w_jθ_j²``): ``Q = ΦᵀHΦ``, ``q = Φᵀg``,
+    ``H = ΘMΘ + σ² diag(M_jj/s_j²)``, ``g = ΘMθ + Θh`` (``Θ = diag θ``; for diagonal weights
+    ``H_jj = w_j(θ_j² + σ²/s_j²)``, ``g_j = w_jθ_j²``): ``Q = ΦᵀHΦ``, ``q = Φᵀg``,
     ``c = E(0)``. It is a quadratic in ``ξ̄`` (not in ``ξ``), minimized subject to
     ``Σ_i ξ̄_i = 1`` by :func:`optimal_schedule`. See the theory page :doc:`/theory/iterated`.
 

@@ -84,7 +84,7 @@ def multistep_risk_quadratic_symbolic(r: int, steps: int) -> dict:
 
     ``r`` is the number of directions and ``steps = k`` the number of distillation steps.
 
-    ``E = Σ_j w_j[(1 − f_j)²θ_j² + f_j²γ²/s_j²]``, ``f_j = Σ_i ξ̄_i a_j^{i+1}``.
+    ``E = Σ_j w_j[(1 − f_j)²θ_j² + f_j²σ²/s_j²]``, ``f_j = Σ_i ξ̄_i a_j^{i+1}``.
 
     Returns
     -------
@@ -113,7 +113,7 @@ def _risk_quadratic(r: int, k: int) -> dict:
     w = sp.symbols(f"w1:{r + 1}", nonnegative=True)
     th2 = sp.symbols(f"theta2_1:{r + 1}", nonnegative=True)
     s2 = sp.symbols(f"s2_1:{r + 1}", positive=True)
-    g2 = sp.Symbol("gamma2", nonnegative=True)
+    g2 = sp.Symbol("sigma2", nonnegative=True)
     E = 0
     for j in range(r):
         f = sum(xb[i] * a[j] ** (i + 1) for i in range(k + 1))
@@ -223,7 +223,7 @@ def _optimal_alpha(r: int) -> dict:
     w = sp.symbols(f"w1:{r + 1}", positive=True)
     th2 = sp.symbols(f"theta2_1:{r + 1}", positive=True)
     s2 = sp.symbols(f"s2_1:{r + 1}", positive=True)
-    g2 = sp.Symbol("gamma2", positive=True)
+    g2 = sp.Symbol("sigma2", positive=True)
     E = 0
     for j in range(r):
         f = a[j] * (b[j] + al * (1 - b[j]))

@@ -138,12 +138,12 @@ def oracle_filter(sp) -> np.ndarray:
     -----
     For diagonal weights this is the per-direction Wiener filter
 
-    .. math:: f_j^{or} = s_j²θ_j² / (s_j²θ_j² + γ²),
+    .. math:: f_j^{or} = s_j²θ_j² / (s_j²θ_j² + σ²),
 
     a lower bound on the risk of ridge, of every self-distillation student and of every other
     spectral filter. For a non-diagonal weight matrix ``M`` with cross term ``h`` the risk is
     a quadratic in ``f`` and the minimizer solves
-    ``(ΘMΘ + γ² diag(M_jj/s_j²)) f = ΘMΘ1 + Θh`` with ``Θ = diag(θ)``.
+    ``(ΘMΘ + σ² diag(M_jj/s_j²)) f = ΘMΘ1 + Θh`` with ``Θ = diag(θ)``.
     See the theory page :doc:`/theory/ridge`.
 
     References
@@ -169,5 +169,5 @@ def oracle_filter(sp) -> np.ndarray:
     theta = sp.signal
     A = theta[:, None] * sp.weight_matrix * theta[None, :] + g2 * np.diag(sp.weight_diag / ev)
     rhs = A @ np.ones_like(theta) - g2 * sp.weight_diag / ev + theta * sp.null_cross
-    # (ΘMΘ + γ²D) f = ΘMΘ1 + Θh; ΘMΘ1 = A1 − γ²D1.
+    # (ΘMΘ + σ²D) f = ΘMΘ1 + Θh; ΘMΘ1 = A1 − σ²D1.
     return np.linalg.lstsq(A, rhs, rcond=None)[0]

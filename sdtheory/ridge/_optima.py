@@ -90,8 +90,8 @@ class SDOptimum:
 def _lam_grid(sp: Spectrum, per_decade: int) -> np.ndarray:
     """Log grid over ``[10⁻⁶ min s², 10⁶ max s²]`` widened to cover the noise-to-signal scales.
 
-    For diagonal weights ``R'(λ) = (2/λ) Σ_j w_j c_j a_j (λθ_j² − γ²)/s_j²``, so the optimal
-    ridge ``λ*`` lies in ``[min_j γ²/θ_j², max_j γ²/θ_j²]``: e.g. ``λ* = γ²/θ²`` for equal
+    For diagonal weights ``R'(λ) = (2/λ) Σ_j w_j c_j a_j (λθ_j² − σ²)/s_j²``, so the optimal
+    ridge ``λ*`` lies in ``[min_j σ²/θ_j², max_j σ²/θ_j²]``: e.g. ``λ* = σ²/θ²`` for equal
     signal energies. That interval can lie far outside the spectrum's range (weak signal or
     tiny noise), so the grid is widened to it, with 3 decades of margin (and at most 30
     decades beyond the spectral range).
@@ -142,9 +142,9 @@ def optimal_ridge(sp, *, per_decade: int = 24) -> RidgeOptimum:
         The problem.
     per_decade : int
         Grid points per decade of ``λ`` before local refinement. The grid spans
-        ``[10⁻⁶ min s_j², 10⁶ max s_j²]``, widened to ``10^{∓3}·γ²/θ_j²`` where those
+        ``[10⁻⁶ min s_j², 10⁶ max s_j²]``, widened to ``10^{∓3}·σ²/θ_j²`` where those
         noise-to-signal ratios fall outside it (the diagonal-weight ``λ*`` lies between
-        ``min_j γ²/θ_j²`` and ``max_j γ²/θ_j²``).
+        ``min_j σ²/θ_j²`` and ``max_j σ²/θ_j²``).
 
     Returns
     -------
@@ -171,7 +171,7 @@ def optimal_ridge(sp, *, per_decade: int = 24) -> RidgeOptimum:
     Examples
     --------
     >>> sp = Spectrum(eigvals=[2.0, 2.0], signal_energy=[1.0, 1.0], noise=3.0)
-    >>> round(optimal_ridge(sp).lam, 8)   # equal θ_j²: λ* = γ²/θ²
+    >>> round(optimal_ridge(sp).lam, 8)   # equal θ_j²: λ* = σ²/θ²
     3.0
     """
     sp = as_spectrum(sp)
@@ -241,7 +241,7 @@ def optimal_sd(sp, *, per_decade: int = 24) -> SDOptimum:
         The problem.
     per_decade : int
         Grid density (points per decade of ``λ``) over ``[10⁻⁶ min s², 10⁶ max s²]``, widened
-        to cover the noise-to-signal ratios ``γ²/θ_j²`` (see :func:`optimal_ridge`).
+        to cover the noise-to-signal ratios ``σ²/θ_j²`` (see :func:`optimal_ridge`).
 
     Returns
     -------
@@ -256,12 +256,12 @@ def optimal_sd(sp, *, per_decade: int = 24) -> SDOptimum:
     ``1 − κ/s_j²``; the best ``κ`` (diagonal weights) is
 
     .. math::
-        κ^* = γ²\sum_j w_j s_j^{-4}
-        \Big/ \Big(\sum_j w_jθ_j² s_j^{-4} + γ²\sum_j w_j s_j^{-6}\Big).
+        κ^* = σ²\sum_j w_j s_j^{-4}
+        \Big/ \Big(\sum_j w_jθ_j² s_j^{-4} + σ²\sum_j w_j s_j^{-6}\Big).
 
     As ``λ → ∞`` with ``μ = (1 − ξ)/λ`` fixed (so ``ξ → −∞``) the filter tends to ``μ s_j²``
     (a scaled ``Xᵀy``), with
-    ``μ* = Σ w_jθ_j²s_j² / Σ w_j s_j²(s_j²θ_j² + γ²)``. The profile tends to these limits at
+    ``μ* = Σ w_jθ_j²s_j² / Σ w_j s_j²(s_j²θ_j² + σ²)``. The profile tends to these limits at
     the two ends, so when one of them is below every interior minimum the infimum is not
     attained; it is reported with ``boundary`` set, never as a huge or tiny finite ``λ``.
     (The limit is parametrized by ``κ = ξλ``; ``(1 + ξ)λ`` is the exact first-order

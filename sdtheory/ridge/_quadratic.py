@@ -72,7 +72,7 @@ def _quadratic(sp: Spectrum, lam: np.ndarray, lam_t: np.ndarray | None = None) -
     c = a * one_minus_at
     md = sp.weight_diag / ev  # M_jj / s_j²
     g2 = sp.noise
-    # noise coefficients (multiply γ²) and signal parts
+    # noise coefficients (multiply σ²) and signal parts
     R_noise = (a * a * md).sum(-1)
     N_noise = (a * c * md).sum(-1)
     D_noise = (c * c * md).sum(-1)
@@ -181,12 +181,12 @@ def sd_quadratic(sp, *, lam, teacher_lam=None) -> SDQuadratic:
     ``λ_t = λ``) the student filter is ``f_j = a_j − ξc_j``. For diagonal weights ``w_j``
 
     .. math::
-        R &= \sum_j w_j[(1 − a_j)²θ_j² + a_j²γ²/s_j²], \\
-        N &= \sum_j w_j c_j[a_jγ²/s_j² − (1 − a_j)θ_j²], \\
-        D &= \sum_j w_j c_j²[θ_j² + γ²/s_j²].
+        R &= \sum_j w_j[(1 − a_j)²θ_j² + a_j²σ²/s_j²], \\
+        N &= \sum_j w_j c_j[a_jσ²/s_j² − (1 − a_j)θ_j²], \\
+        D &= \sum_j w_j c_j²[θ_j² + σ²/s_j²].
 
     For a weight matrix ``M`` with cross term ``h``, ``b₀ = (a − 1)∘θ``, ``g = c∘θ``:
-    ``N = gᵀMb₀ − gᵀh + γ²Σ a_jc_jM_jj/s_j²``, ``D = gᵀMg + γ²Σ c_j²M_jj/s_j²``.
+    ``N = gᵀMb₀ − gᵀh + σ²Σ a_jc_jM_jj/s_j²``, ``D = gᵀMg + σ²Σ c_j²M_jj/s_j²``.
     For ``λ_t = λ`` always ``N = −(λ/2)R'(λ)`` (the sign rule).
 
     See the theory page :doc:`/theory/ridge`.

@@ -1,7 +1,7 @@
 r"""Fixed-design risk of spectral filters and of the one-step self-distillation student.
 
 All risks here are **fixed-design risks** ``E‖θ̂ − θ*‖²_W``: expectations over the label noise
-``η`` (``E η = 0``, ``Cov η = γ²I``) with ``X`` fixed, and no ``+σ²`` term. With
+``η`` (``E η = 0``, ``Cov η = σ²I``) with ``X`` fixed, and no ``+σ²`` term. With
 ``weights="prediction"`` the weight is the in-sample ``W = XᵀX/n``. The one-step student's
 risk is a convex quadratic in ``ξ`` (:func:`~sdtheory.sd_quadratic`); its vertex gives
 ``ξ*`` (:func:`optimal_xi`), the minimal risk (:func:`sd_min_risk`) and the gain over the
@@ -66,7 +66,7 @@ def filter_risk(sp, *, f, return_parts: bool = False):
     -----
     With ``b = (f − 1)∘θ``, ``M`` the weights and ``h`` the null-space cross term,
 
-    .. math:: E = bᵀMb − 2bᵀh + ‖P_{ker}θ^*‖²_W + γ²\sum_j f_j² M_{jj}/s_j².
+    .. math:: E = bᵀMb − 2bᵀh + ‖P_{ker}θ^*‖²_W + σ²\sum_j f_j² M_{jj}/s_j².
 
     The first three terms are the bias, the last the variance.
     See the theory page :doc:`/theory/ridge`.
@@ -80,7 +80,7 @@ def filter_risk(sp, *, f, return_parts: bool = False):
     --------
     >>> from sdtheory import Spectrum
     >>> sp = Spectrum(eigvals=[4.0, 1.0], signal_energy=[1.0, 1.0], noise=1.0)
-    >>> float(filter_risk(sp, f=[1.0, 1.0]))   # least squares: γ² Σ 1/s²
+    >>> float(filter_risk(sp, f=[1.0, 1.0]))   # least squares: σ² Σ 1/s²
     1.25
     """
     sp = as_spectrum(sp)
@@ -121,7 +121,7 @@ def ridge_risk(sp, *, lam, return_parts: bool = False):
 
     Notes
     -----
-    ``R(λ) = Σ_j w_j[(1 − a_j)²θ_j² + a_j² γ²/s_j²]`` for diagonal weights, ``a_j = s_j²/(s_j²+λ)``.
+    ``R(λ) = Σ_j w_j[(1 − a_j)²θ_j² + a_j² σ²/s_j²]`` for diagonal weights, ``a_j = s_j²/(s_j²+λ)``.
     See the theory page :doc:`/theory/ridge`.
 
     References
@@ -236,8 +236,8 @@ def optimal_xi(sp, *, lam, teacher_lam=None):
     -----
     For ``W = I``
 
-    .. math:: ξ^* = \frac{\sum_j s_j²(γ² − λθ_j²)/(s_j²+λ)³}
-                         {λ\sum_j s_j²(s_j²θ_j² + γ²)/(s_j²+λ)⁴}.
+    .. math:: ξ^* = \frac{\sum_j s_j²(σ² − λθ_j²)/(s_j²+λ)³}
+                         {λ\sum_j s_j²(s_j²θ_j² + σ²)/(s_j²+λ)⁴}.
 
     ``sign ξ* = −sign R'(λ)``: an under-regularized teacher gives ``ξ* > 0``. Where ``D = 0``
     (no signal and no noise) the risk does not depend on ``ξ`` and ``0`` is returned.
@@ -251,7 +251,7 @@ def optimal_xi(sp, *, lam, teacher_lam=None):
     --------
     >>> from sdtheory import Spectrum
     >>> sp = Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0)
-    >>> float(optimal_xi(sp, lam=1.0))   # λ = γ²/θ² is ridge-optimal in 1-D: no distillation
+    >>> float(optimal_xi(sp, lam=1.0))   # λ = σ²/θ² is ridge-optimal in 1-D: no distillation
     0.0
     """
     sp = as_spectrum(sp)
@@ -357,7 +357,7 @@ def oracle_risk(sp) -> float:
 
     Notes
     -----
-    For diagonal weights ``Σ_j w_j (θ_j²γ²/s_j²)/(θ_j² + γ²/s_j²) + ‖P_ker θ*‖²_W``.
+    For diagonal weights ``Σ_j w_j (θ_j²σ²/s_j²)/(θ_j² + σ²/s_j²) + ‖P_ker θ*‖²_W``.
     See the theory page :doc:`/theory/ridge`.
 
     References

@@ -4,7 +4,7 @@ Almost every linear estimator in this package is a *spectral filter*: in the eig
 ``XᵀX`` (or of a kernel Gram matrix) it multiplies each least-squares coordinate by a number
 ``f_j``. A :class:`Spectrum` holds everything needed to evaluate the expected error of any
 filter: the eigenvalues ``s_j²``, the signal coordinates ``θ_j``, the label-noise variance
-``γ²`` and the risk weights.
+``σ²`` and the risk weights.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Spectrum:
         ``θ_j²``: squared coordinates of ``θ*`` on the right singular vectors. Give this *or*
         ``signal``.
     noise : float
-        Label-noise variance ``γ² ≥ 0`` (``Cov η = γ² I``).
+        Label-noise variance ``σ² ≥ 0`` (``Cov η = σ² I``).
     weights : array_like, shape (r,) or (r, r), optional
         Risk weights in the eigenbasis: a vector ``w_j ≥ 0`` (diagonal case) or a PSD matrix
         ``M = VᵀWV``. Default: ones (parameter error ``W = I``).
@@ -59,12 +59,12 @@ class Spectrum:
     Notes
     -----
     For a filter ``f`` the estimator's eigen-coordinates are ``f_j (θ_j + ε_j)`` with
-    ``Var ε_j = γ²/s_j²``. With ``b = (f − 1)∘θ`` the expected weighted error is
+    ``Var ε_j = σ²/s_j²``. With ``b = (f − 1)∘θ`` the expected weighted error is
 
-    .. math:: E = bᵀ M b − 2 bᵀ h + γ² \sum_j f_j² M_{jj}/s_j² + ‖P_{ker}θ^*‖²_W,
+    .. math:: E = bᵀ M b − 2 bᵀ h + σ² \sum_j f_j² M_{jj}/s_j² + ‖P_{ker}θ^*‖²_W,
 
     ``h = null_cross`` (Das & Sanghavi 2023, Sec. 3; general ``W`` here). For diagonal
-    ``M = diag(w)`` and ``h = 0`` this is ``Σ_j w_j[(1 − f_j)²θ_j² + f_j² γ²/s_j²]``.
+    ``M = diag(w)`` and ``h = 0`` this is ``Σ_j w_j[(1 − f_j)²θ_j² + f_j² σ²/s_j²]``.
     This is the fixed-design risk ``E‖θ̂ − θ*‖²_W`` (label noise only, ``X`` fixed, no
     ``+σ²``). Every argument after ``eigvals`` is keyword-only.
     See the theory page :doc:`/theory/ridge`.
@@ -87,7 +87,7 @@ class Spectrum:
     _: KW_ONLY
     # Given as optional, always a float64 array after validation (hence the ignores).
     signal_energy: np.ndarray = None  # type: ignore[assignment]
-    noise: float = 0.0
+    noise: float  # required: a silent noiseless default hid mistakes
     weights: np.ndarray = None  # type: ignore[assignment]
     signal: np.ndarray | None = None
     null_risk: float = 0.0
@@ -186,7 +186,7 @@ class Spectrum:
             True parameter. Its component in the null space of ``X`` is kept and reported in
             ``null_risk`` (no estimator of the form ``g(XᵀX)Xᵀy`` recovers it).
         noise : float
-            Label-noise variance ``γ²``.
+            Label-noise variance ``σ²``.
         weights : {"parameter", "prediction"} or array_like (d, d)
             ``"parameter"``: ``W = I`` (``‖θ̂ − θ*‖²``); ``"prediction"``: ``W = XᵀX/n``
             (in-sample prediction error per point); or a PSD ``d × d`` matrix (e.g. a

@@ -1,8 +1,8 @@
 r"""sympy derivations of the results of the one-step theory, from the derived risk.
 
 From the expected risk derived in :mod:`sdtheory.ridge._sym_risk`: ``ξ*`` from ``dE/dξ = 0``,
-the coefficients ``R``, ``N``, ``D``, the noise threshold from ``ξ*(γ²) = 1``, the limits of
-``ξ*`` as ``γ² → 0`` and ``γ² → ∞``, the boundary optima ``κ*`` (``λ → 0``, ``ξλ = κ``) and
+the coefficients ``R``, ``N``, ``D``, the noise threshold from ``ξ*(σ²) = 1``, the limits of
+``ξ*`` as ``σ² → 0`` and ``σ² → ∞``, the boundary optima ``κ*`` (``λ → 0``, ``ξλ = κ``) and
 ``μ*`` (``λ → ∞``, ``(1 − ξ)/λ = μ``), and the gain identity ``R − min_ξ E = λ²R'(λ)²/(4D)``.
 
 sympy is imported here only; ``import sdtheory`` does not import this module (use
@@ -61,7 +61,7 @@ def derive_optimal_xi(
     -----
     ``E = c₀ + c₁ξ + c₂ξ²`` with ``c₂ ≥ 0``, so ``dE/dξ = c₁ + 2c₂ξ = 0`` is linear and its
     root is the minimizer. For ``W = I``, ``λ_t = λ`` it equals
-    ``Σ_j s_j²(γ² − λθ_j²)/(s_j²+λ)³ / (λ Σ_j s_j²(s_j²θ_j² + γ²)/(s_j²+λ)⁴)``.
+    ``Σ_j s_j²(σ² − λθ_j²)/(s_j²+λ)³ / (λ Σ_j s_j²(s_j²θ_j² + σ²)/(s_j²+λ)⁴)``.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -113,13 +113,13 @@ def derive_sd_quadratic(r: int = 2, *, weights: str = "identity", teacher: bool 
 def derive_noise_threshold(
     r: int = 2, *, weights: str = "identity", teacher: bool = False
 ) -> Derivation:
-    r"""The noise variance ``γ₁²(λ)`` at which ``ξ*(γ²) = 1``.
+    r"""The noise variance ``σ₁²(λ)`` at which ``ξ*(σ²) = 1``.
 
     Notes
     -----
     ``ξ* − 1 = −(c₁ + 2c₂)/(2c₂)`` with ``E = c₀ + c₁ξ + c₂ξ²``; ``c₁ + 2c₂`` is affine in
-    ``γ²`` (checked), so the crossing is its (unique) root. For ``W = I``, ``λ_t = λ``:
-    ``γ₁² = λ Σ_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴ / Σ_j s_j⁴/(s_j²+λ)⁴``.
+    ``σ²`` (checked), so the crossing is its (unique) root. For ``W = I``, ``λ_t = λ``:
+    ``σ₁² = λ Σ_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴ / Σ_j s_j⁴/(s_j²+λ)⁴``.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -139,11 +139,11 @@ def derive_noise_threshold(
 
 @_checked_cache
 def derive_noise_limits(r: int = 2, *, weights: str = "identity") -> tuple[Derivation, Derivation]:
-    r"""Limits of ``ξ*`` as ``γ² → 0`` and ``γ² → ∞`` (teacher and student share ``λ``).
+    r"""Limits of ``ξ*`` as ``σ² → 0`` and ``σ² → ∞`` (teacher and student share ``λ``).
 
     Notes
     -----
-    ``ξ* = −c₁/(2c₂)`` with ``c₁``, ``c₂`` affine in ``γ²`` (checked), so the limits are the
+    ``ξ* = −c₁/(2c₂)`` with ``c₁``, ``c₂`` affine in ``σ²`` (checked), so the limits are the
     ratio of the constant terms and the ratio of the slopes.
 
     See the theory page :doc:`/theory/ridge`.
@@ -187,8 +187,8 @@ def derive_boundary_optima(r: int = 2, *, weights: str = "identity") -> dict:
     The limiting filters are obtained with ``sympy.limit`` of the derived student filter
     (teacher and student share ``λ``); their risk is the derived risk polynomial at the limit
     filter. For diagonal weights
-    ``κ* = γ²Σ w_j s_j⁻⁴ / (Σ w_jθ_j² s_j⁻⁴ + γ²Σ w_j s_j⁻⁶)`` and
-    ``μ* = Σ w_jθ_j² s_j² / Σ w_j s_j²(s_j²θ_j² + γ²)``.
+    ``κ* = σ²Σ w_j s_j⁻⁴ / (Σ w_jθ_j² s_j⁻⁴ + σ²Σ w_j s_j⁻⁶)`` and
+    ``μ* = Σ w_jθ_j² s_j² / Σ w_j s_j²(s_j²θ_j² + σ²)``.
 
     See the theory page :doc:`/theory/ridge`.
 

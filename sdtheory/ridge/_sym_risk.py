@@ -7,7 +7,7 @@ Everything here is derived from scratch, independently of the numeric code of
    ``ξ(s θ_T − s θ)² + (1 − ξ)(y − s θ)² + λθ²`` per eigen-direction), for a teacher penalty
    ``λ_t`` that may differ from the student's ``λ``;
 2. the expected risk ``E(ξ)`` as an expectation over the noise coordinates ``ε_j``
-   (``E ε_j = 0``, ``E ε_j ε_k = δ_jk γ²/s_j²``) of the weighted squared error, for ``r``
+   (``E ε_j = 0``, ``E ε_j ε_k = δ_jk σ²/s_j²``) of the weighted squared error, for ``r``
    symbolic directions and identity, diagonal (``w_j``) or full symmetric (``M``, with signed
    ``θ_j``, a null-space cross term ``h`` and null-space risk ``ν``) weights.
 
@@ -48,7 +48,7 @@ class SymbolicProblem:
     theta : tuple of Symbol
         Signal coordinates ``θ_j`` (real; only ``θ_j²`` enters unless ``weights="matrix"``).
     g2, lam, lam_t, xi : Symbol
-        Noise variance ``γ²``, student penalty ``λ``, teacher penalty ``λ_t``, weight ``ξ``.
+        Noise variance ``σ²``, student penalty ``λ``, teacher penalty ``λ_t``, weight ``ξ``.
     M : sympy.Matrix
         Risk weights in the eigenbasis (identity, ``diag(w)`` or a symmetric symbol matrix).
     h : tuple of Symbol or zeros
@@ -307,7 +307,7 @@ def derive_sd_risk(r: int = 2, *, weights: str = "identity") -> SymbolicProblem:
     -----
     For a generic filter ``f`` the estimator's eigen-coordinates are ``f_j(θ_j + ε_j)``; the
     error is ``e_j = (f_j − 1)θ_j + f_j ε_j`` and the loss ``eᵀMe − 2eᵀh + ν``. Its expectation
-    is taken monomial by monomial in ``ε`` with ``E ε_j = 0``, ``E ε_jε_k = δ_jk γ²/s_j²``
+    is taken monomial by monomial in ``ε`` with ``E ε_j = 0``, ``E ε_jε_k = δ_jk σ²/s_j²``
     (``risk_f``, a polynomial in ``f``). The student filter derived by
     :func:`derive_student_filter` is affine in ``ξ`` (checked), ``f_j = A_j − ξ C_j`` with
     ``A_j = a_j(λ)`` and ``C_j = a_j(λ)(1 − a_j(λ_t))``, so ``E = c₀ + c₁ξ + c₂ξ²`` with
@@ -320,7 +320,7 @@ def derive_sd_risk(r: int = 2, *, weights: str = "identity") -> SymbolicProblem:
     --------
     >>> p = derive_sd_risk(1, weights="identity")
     >>> E = p.risk.subs(p.lam_t, p.lam).subs({p.xi: 0, p.s2[0]: 1, p.theta[0]: 1, p.g2: 1})
-    >>> E.subs(p.lam, 1)    # ridge with s² = θ² = γ² = λ = 1
+    >>> E.subs(p.lam, 1)    # ridge with s² = θ² = σ² = λ = 1
     1/2
     """
     r = _check_r(r, weights)

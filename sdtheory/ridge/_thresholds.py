@@ -1,8 +1,8 @@
 r"""When does the optimal ``ξ*`` exceed 1? The noise threshold and the noise limits of ``ξ*``.
 
 ``N`` and ``D`` of the quadratic ``E(λ, ξ) = R − 2ξN + ξ²D`` are affine in the noise variance
-``γ²``, so ``ξ* = N/D`` is linear-fractional in ``γ²``: monotone between its limits at
-``γ² → 0`` and ``γ² → ∞``, and it crosses 1 at one noise level ``γ₁²(λ)``.
+``σ²``, so ``ξ* = N/D`` is linear-fractional in ``σ²``: monotone between its limits at
+``σ² → 0`` and ``σ² → ∞``, and it crosses 1 at one noise level ``σ₁²(λ)``.
 See the theory page :doc:`/theory/ridge`.
 """
 
@@ -17,7 +17,7 @@ __all__ = ["xi_above_one_noise_threshold", "optimal_xi_noise_limits"]
 
 
 def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
-    r"""Noise variance ``γ₁²(λ)`` above which the optimal ``ξ*`` exceeds 1.
+    r"""Noise variance ``σ₁²(λ)`` above which the optimal ``ξ*`` exceeds 1.
 
     Parameters
     ----------
@@ -31,7 +31,7 @@ def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
     Returns
     -------
     float or ndarray
-        ``γ₁²(λ)``, of ``lam``'s shape: the ``ξ*`` that minimizes the fixed-design risk
+        ``σ₁²(λ)``, of ``lam``'s shape: the ``ξ*`` that minimizes the fixed-design risk
         ``E‖θ̂ − θ*‖²_W`` is ``> 1`` exactly when the noise variance exceeds it. A negative
         value means ``ξ* > 1`` at every noise level (possible with a null-space cross term or a
         non-diagonal weight matrix; never for diagonal weights). ``inf`` where all risk
@@ -39,13 +39,13 @@ def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
 
     Notes
     -----
-    ``N`` and ``D`` are affine in ``γ²``: ``N = N₀ + γ²N₁``, ``D = D₀ + γ²D₁``, and
+    ``N`` and ``D`` are affine in ``σ²``: ``N = N₀ + σ²N₁``, ``D = D₀ + σ²D₁``, and
     ``N₁ − D₁ = Σ_j M_jj c_j a_j a_j(λ_t)/s_j² > 0``, so
-    ``N > D ⟺ γ² > (D₀ − N₀)/(N₁ − D₁)``. Numerator and denominator are both formed
+    ``N > D ⟺ σ² > (D₀ − N₀)/(N₁ − D₁)``. Numerator and denominator are both formed
     without subtraction (``D₀ − N₀ = gᵀM((c + 1 − a)∘θ) + gᵀh``, ``g = c∘θ``).
     For ``W = I``:
 
-    .. math:: γ₁²(λ) = λ\frac{\sum_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴}{\sum_j s_j⁴/(s_j²+λ)⁴}.
+    .. math:: σ₁²(λ) = λ\frac{\sum_j s_j²(2s_j² + λ)θ_j²/(s_j²+λ)⁴}{\sum_j s_j⁴/(s_j²+λ)⁴}.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -70,7 +70,7 @@ def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
 
 
 def optimal_xi_noise_limits(sp, *, lam, teacher_lam=None):
-    r"""Limits of ``ξ*(λ)`` as the noise variance ``γ² → 0`` and ``γ² → ∞``.
+    r"""Limits of ``ξ*(λ)`` as the noise variance ``σ² → 0`` and ``σ² → ∞``.
 
     Parameters
     ----------
@@ -85,15 +85,15 @@ def optimal_xi_noise_limits(sp, *, lam, teacher_lam=None):
     -------
     (xi_zero, xi_inf) : tuple of float or ndarray
         Limits of the ``ξ`` that minimizes the fixed-design risk ``E‖θ̂ − θ*‖²_W``:
-        ``ξ*`` at ``γ² → 0`` (``N₀/D₀``; negative: the student undoes the ridge bias) and at
-        ``γ² → ∞`` (``N₁/D₁ = Σ M_jj c_j a_j/s_j² / Σ M_jj c_j²/s_j² > 1``; in one dimension
+        ``ξ*`` at ``σ² → 0`` (``N₀/D₀``; negative: the student undoes the ridge bias) and at
+        ``σ² → ∞`` (``N₁/D₁ = Σ M_jj c_j a_j/s_j² / Σ M_jj c_j²/s_j² > 1``; in one dimension
         ``1 + s²/λ``). Where there is no (weighted) signal, ``D₀ = N₀ = 0`` and ``ξ*`` is
         ``N₁/D₁`` at every noise level, which is then also ``xi_zero``; where all risk
         weights vanish ``ξ* ≡ 0`` and both limits are 0.
 
     Notes
     -----
-    ``ξ*(γ²) = (N₀ + γ²N₁)/(D₀ + γ²D₁)`` is linear-fractional in ``γ²``, hence monotone
+    ``ξ*(σ²) = (N₀ + σ²N₁)/(D₀ + σ²D₁)`` is linear-fractional in ``σ²``, hence monotone
     between these two limits. See the theory page :doc:`/theory/ridge`.
 
     References

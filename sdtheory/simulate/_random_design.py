@@ -159,6 +159,8 @@ def sample_random_design(
     y : ndarray, shape (n,)
         ``Xθ* + σε``.
 
+    See the theory page :doc:`/theory/asymptotics`.
+
     Examples
     --------
     >>> X, y = sample_random_design([1.0, 4.0], [1.0, 0.0], noise=0.5, n=10, seed=0)
@@ -232,6 +234,8 @@ def simulate_random_design(
         with ``xi_ratio_se`` (delta method), and ``n_trials``, ``n``, ``p``. ``R, C, R_pd,
         R_sd`` are **fresh-point risks** ``‖θ̂ − θ*‖²_Σ + σ²`` given each trial's data. With
         ``return_trials``, a tuple ``(table, per_trial)``.
+
+    See the theory page :doc:`/theory/asymptotics`.
 
     Examples
     --------

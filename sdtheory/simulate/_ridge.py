@@ -344,8 +344,11 @@ def ridge_sd_noise(n, *, noise, n_trials, seed=0, noise_dist="gaussian"):
     Row ``i`` is ``σ · z(k_i)`` with ``k_i = split(key(seed), n_trials)[i]`` and ``z`` the
     standardized law (mean 0, variance 1).
 
+    See the theory page :doc:`/theory/ridge`.
+
     Examples
     --------
+    >>> import numpy as np
     >>> eta = ridge_sd_noise(4, noise=2.0, n_trials=3, seed=0, noise_dist="rademacher")
     >>> bool(np.allclose(np.abs(eta), np.sqrt(2.0)))  # ±√2
     True

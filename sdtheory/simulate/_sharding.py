@@ -179,6 +179,8 @@ class TrialRunner:
 
     Examples
     --------
+    >>> import jax
+    >>> import numpy as np
     >>> def one_trial(key, scale):
     ...     return scale * jax.random.normal(key, ())
     >>> runner = TrialRunner(one_trial, devices=None, batch_size=4)
