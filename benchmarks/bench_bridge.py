@@ -33,7 +33,7 @@ def _inputs(model, n_seeds, xis, width, dtype):
     Xtr = jnp.asarray(np.stack([a.X_train for a in sp]), dtype)
     noisy = np.stack(
         [
-            corrupt_labels(a.y_train, 0.3, n_classes=10, per_class=False, seed=s)[0]
+            corrupt_labels(a.y_train, corruption=0.3, n_classes=10, per_class=False, seed=s)[0]
             for s, a in enumerate(sp)
         ]
     )

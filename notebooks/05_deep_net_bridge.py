@@ -68,7 +68,7 @@ FAST = os.environ.get("SDTHEORY_FAST") == "1"
 # %%
 X, y = load_dataset("digits")
 print("digits:", X.shape, "classes:", np.bincount(y))
-y_noisy, corrupted = corrupt_labels(y, 0.3, n_classes=10, per_class=False, seed=0)
+y_noisy, corrupted = corrupt_labels(y, corruption=0.3, n_classes=10, per_class=False, seed=0)
 print("fraction changed:", np.mean(y_noisy != y))
 assert np.array_equal(corrupted, y_noisy != y) and abs(corrupted.mean() - 0.3) < 1 / y.size
 cm = pd.crosstab(pd.Series(y, name="clean"), pd.Series(y_noisy, name="noisy"))

@@ -5,15 +5,18 @@ high-dimensional and classification self-distillation, with JAX Monte Carlo chec
 :mod:`sdtheory.simulate`. JAX is never imported by ``import sdtheory``.
 
 The theory parts are subpackages: :mod:`sdtheory.ridge`, :mod:`sdtheory.iterated`,
-:mod:`sdtheory.asymptotics`, :mod:`sdtheory.classification`; simulation is
-:mod:`sdtheory.simulate` and the deep-net experiment :mod:`sdtheory.bridge`. The names a notebook
-needs are re-exported here.
+:mod:`sdtheory.asymptotics`, :mod:`sdtheory.classification`; the problem objects are in
+:mod:`sdtheory.problem`; simulation is :mod:`sdtheory.simulate` (imports JAX) and the deep-net
+experiment :mod:`sdtheory.bridge`. The names a notebook needs are re-exported here (``__all__``).
 """
 
 __version__ = "0.2.0"
 
-# --- problems (data only) ---
-# --- asymptotics ---
+from . import asymptotics as asymptotics
+from . import classification as classification
+from . import iterated as iterated
+from . import problem as problem
+from . import ridge as ridge
 from .asymptotics import CurvatureTest as CurvatureTest
 from .asymptotics import SDvsRidge as SDvsRidge
 from .asymptotics import asymptotic_moments as asymptotic_moments
@@ -31,8 +34,17 @@ from .asymptotics import power_law_spectrum as power_law_spectrum
 from .asymptotics import solve_kappa as solve_kappa
 from .asymptotics import spectrum_from_cov as spectrum_from_cov
 from .asymptotics import two_level_spectrum as two_level_spectrum
-
-# --- iterated ---
+from .classification import clustered_accuracy as clustered_accuracy
+from .classification import clustered_phase_diagram as clustered_phase_diagram
+from .classification import corrupt_labels as corrupt_labels
+from .classification import corruption_range as corruption_range
+from .classification import fit_soft_logistic as fit_soft_logistic
+from .classification import gmm_bayes_error as gmm_bayes_error
+from .classification import gmm_first_stage as gmm_first_stage
+from .classification import gmm_sd_corruption_range as gmm_sd_corruption_range
+from .classification import gmm_sd_stage as gmm_sd_stage
+from .classification import multi_round_sd as multi_round_sd
+from .classification import soft_targets as soft_targets
 from .iterated import AlphaPath as AlphaPath
 from .iterated import ConstrainedRounds as ConstrainedRounds
 from .iterated import KernelEigen as KernelEigen
@@ -74,8 +86,6 @@ from .ridge import optimal_ridge as optimal_ridge
 from .ridge import optimal_sd as optimal_sd
 from .ridge import optimal_xi as optimal_xi
 from .ridge import optimal_xi_noise_limits as optimal_xi_noise_limits
-
-# --- ridge ---
 from .ridge import oracle_filter as oracle_filter
 from .ridge import oracle_risk as oracle_risk
 from .ridge import ridge_filter as ridge_filter
@@ -86,3 +96,85 @@ from .ridge import sd_min_risk as sd_min_risk
 from .ridge import sd_quadratic as sd_quadratic
 from .ridge import sd_risk as sd_risk
 from .ridge import xi_above_one_noise_threshold as xi_above_one_noise_threshold
+
+__all__ = [
+    "AlphaPath",
+    "ConstrainedRounds",
+    "CurvatureTest",
+    "KernelEigen",
+    "KernelProblem",
+    "KernelSDFit",
+    "LinearProblem",
+    "MultistepOptimum",
+    "OptimalSchedule",
+    "RidgeOptimum",
+    "RiskParts",
+    "SDOptimum",
+    "SDQuadratic",
+    "SDvsRidge",
+    "ScheduleConditioningWarning",
+    "Spectrum",
+    "asymptotic_moments",
+    "asymptotic_risks",
+    "check_gram",
+    "clustered_accuracy",
+    "clustered_phase_diagram",
+    "collapse_round_bounds",
+    "compare_sd_vs_ridge",
+    "constrained_rounds",
+    "corrupt_labels",
+    "corruption_range",
+    "curvature_test",
+    "cv_xi",
+    "expected_alpha_path",
+    "filter_risk",
+    "finite_sample_sd",
+    "fit_soft_logistic",
+    "gmm_bayes_error",
+    "gmm_first_stage",
+    "gmm_sd_corruption_range",
+    "gmm_sd_stage",
+    "ground_truth_convergence_rate",
+    "ground_truth_weighted_filter",
+    "isotropic_asymptotics",
+    "isotropic_kappa",
+    "kernel_eigen",
+    "kernel_matrix",
+    "kernel_self_distill",
+    "kernel_spectrum",
+    "lam_to_fixed_design",
+    "lam_to_mse_scale",
+    "linear_kernel",
+    "multi_round_sd",
+    "multistep_filter",
+    "multistep_risk",
+    "one_shot_xi",
+    "optimal_alpha_expected",
+    "optimal_multistep",
+    "optimal_ridge",
+    "optimal_schedule",
+    "optimal_sd",
+    "optimal_xi",
+    "optimal_xi_noise_limits",
+    "oracle_alpha_path",
+    "oracle_filter",
+    "oracle_risk",
+    "poly_to_xis",
+    "polynomial_kernel",
+    "power_law_spectrum",
+    "rbf_kernel",
+    "ridge_filter",
+    "ridge_risk",
+    "schedule_quadratic",
+    "sd_filter",
+    "sd_gain",
+    "sd_min_risk",
+    "sd_quadratic",
+    "sd_risk",
+    "soft_targets",
+    "solve_kappa",
+    "spectrum_from_cov",
+    "two_level_spectrum",
+    "xi_above_one_noise_threshold",
+    "xis_to_poly",
+]

@@ -94,9 +94,14 @@ def write_json(obj, path) -> Path:
 
 
 def save_figure(fig, path, *, dpi: int = 120) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix)."""
+    """Save a matplotlib figure atomically (format from the suffix).
+
+    PDF and PostScript output embed TrueType (Type 42) fonts rather than Type 3, as journals ask.
+    """
+    import matplotlib
+
     path = Path(path)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, matplotlib.rc_context({"pdf.fonttype": 42, "ps.fonttype": 42}):
         fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     return path
 

@@ -73,8 +73,8 @@ def _check_labels(labels, n_classes):
 
 def corrupt_labels(
     labels,
-    corruption,
     *,
+    corruption,
     n_classes: int | None = None,
     corruption_kind: str = "symmetric",
     exact: bool = True,
@@ -129,11 +129,11 @@ def corrupt_labels(
     Examples
     --------
     >>> import numpy as np
-    >>> noisy, mask = corrupt_labels([0] * 10 + [1] * 10, 0.3, seed=1)
+    >>> noisy, mask = corrupt_labels([0] * 10 + [1] * 10, corruption=0.3, seed=1)
     >>> int(mask.sum()), int((noisy != [0] * 10 + [1] * 10).sum())
     (6, 6)
     >>> y = np.arange(100) % 10
-    >>> yn, m = corrupt_labels(y, 0.25, per_class=False, seed=1)
+    >>> yn, m = corrupt_labels(y, corruption=0.25, per_class=False, seed=1)
     >>> int(m.sum())
     25
     """

@@ -171,6 +171,8 @@ def check_scalar(
         raise TypeError(
             f"{name} must be a real number in {rng}, got an array of shape {np.shape(x)}"
         )
+    if np.iscomplexobj(x):
+        raise TypeError(f"{name} must be a real number in {rng}, got a complex number {x!r}")
     arr = as_float_array(x, name)
     v = float(arr)
     if np.isinf(v) and not allow_inf:

@@ -67,6 +67,19 @@ def positive_int(text: str) -> int:
     return v
 
 
+def dpi_value(text: str) -> int:
+    """argparse type: a resolution in dots per inch, an integer in [10, 1200]."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an integer in [10, 1200], got {text!r}"
+        ) from None
+    if not 10 <= v <= 1200:
+        raise argparse.ArgumentTypeError(f"must be an integer in [10, 1200], got {text!r}")
+    return v
+
+
 def _figures(args) -> int:
     from ._io import check_output_dir
     from .figures import REGISTRY, render
@@ -181,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="sdtheory", description="Self-distillation theory: figures, checks, experiments."
     )
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"sdtheory {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     f = sub.add_parser("figures", help="regenerate theory figures (image + CSV + JSON)")
     f.add_argument("names", nargs="*", help="figure names (default: all); see `sdtheory list`")
@@ -191,9 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     f.add_argument(
         "--dpi",
-        type=positive_int,
+        type=dpi_value,
         default=120,
-        help="resolution of raster output, dots per inch (default 120)",
+        help="resolution of raster output, dots per inch, 10 to 1200 (default 120)",
     )
     f.set_defaults(func=_figures)
     c = sub.add_parser("check", help="theory vs Monte Carlo; exit 1 if any |z| exceeds the limit")

@@ -18,7 +18,7 @@ See the theory pages :doc:`/theory/ridge` and :doc:`/theory/iterated`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,7 +50,7 @@ class LinearProblem:
         The true coefficients ``θ*`` (finite).
     noise : float
         Label-noise variance ``σ² ≥ 0``.
-    weights : {"parameter", "prediction"} or array_like, shape (d, d)
+    weights : {"parameter", "prediction"} or array_like, shape (d, d), keyword-only
         The risk the problem is scored by, ``E‖θ̂ − θ*‖²_W``: ``"parameter"`` is ``W = I``
         (parameter error), ``"prediction"`` is ``W = XᵀX/n`` (in-sample prediction error per
         point, without ``+σ²``), or any symmetric PSD ``d × d`` matrix (e.g. a population
@@ -70,6 +70,8 @@ class LinearProblem:
     theory function that takes a spectrum); the simulators in :mod:`sdtheory.simulate` draw
     ``η`` and fit the estimators on ``X``. Both then report the same ``E‖θ̂ − θ*‖²_W``.
 
+    See the theory page :doc:`/theory/ridge`.
+
     Examples
     --------
     >>> import numpy as np
@@ -84,7 +86,7 @@ class LinearProblem:
     X: np.ndarray
     theta_star: np.ndarray
     noise: float
-    weights: str | np.ndarray = "parameter"
+    weights: str | np.ndarray = field(default="parameter", kw_only=True)
 
     def __post_init__(self):
         X = check_matrix(self.X, "X")
@@ -94,6 +96,11 @@ class LinearProblem:
         if isinstance(self.weights, str):
             weights = check_choice(self.weights, "weights", set(WEIGHTS))
         else:
+            if np.ndim(self.weights) != 2:
+                raise ValueError(
+                    f"weights must be 'parameter', 'prediction' or a symmetric PSD ({d}, {d}) "
+                    f"matrix, got shape {np.shape(self.weights)}"
+                )
             W = check_psd(self.weights, "weights")
             if W.shape != (d, d):
                 raise ValueError(f"weights matrix must have shape ({d}, {d}), got {W.shape}")
@@ -146,6 +153,8 @@ class KernelProblem:
         Clean targets ``y*_i = f*(x_i)``.
     noise : float
         Label-noise variance ``σ² ≥ 0``.
+
+    See the theory page :doc:`/theory/iterated`.
 
     Examples
     --------

@@ -260,7 +260,7 @@ def test_corrupt_labels_names_the_argument(name, kw):
     args.update(kw)
     labels, corruption = args.pop("labels"), args.pop("corruption")
     with pytest.raises((ValueError, TypeError), match=name):
-        B.corrupt_labels(labels, corruption, per_class=False, **args)
+        B.corrupt_labels(labels, corruption=corruption, per_class=False, **args)
 
 
 def _runs():

@@ -87,7 +87,9 @@ def test_split_is_stratified_seeded_and_standardized_on_train():
 )
 def test_corrupted_fraction_is_exact(n, k, rate, kind, seed):
     y = np.arange(n) % k
-    yn, m = corrupt_labels(y, rate, n_classes=k, corruption_kind=kind, per_class=False, seed=seed)
+    yn, m = corrupt_labels(
+        y, corruption=rate, n_classes=k, corruption_kind=kind, per_class=False, seed=seed
+    )
     assert int(m.sum()) == int(round(rate * n))
     np.testing.assert_array_equal(m, yn != y)
     assert yn.min() >= 0 and yn.max() < k
@@ -100,7 +102,7 @@ def test_symmetric_corruption_is_uniform_over_other_classes():
     # count of each shift ~ Binomial(m, 1/(K-1)); compare with 4 SE.
     k, n = 5, 40000
     y = np.arange(n) % k
-    yn, m = corrupt_labels(y, 0.5, n_classes=k, per_class=False, seed=0)
+    yn, m = corrupt_labels(y, corruption=0.5, n_classes=k, per_class=False, seed=0)
     shift = (yn[m] - y[m]) % k
     counts = np.bincount(shift, minlength=k)
     assert counts[0] == 0
@@ -111,10 +113,12 @@ def test_symmetric_corruption_is_uniform_over_other_classes():
 
 def test_corruption_is_seeded():
     y = np.arange(300) % 10
-    a = corrupt_labels(y, 0.3, per_class=False, seed=4)[0]
-    np.testing.assert_array_equal(a, corrupt_labels(y, 0.3, per_class=False, seed=4)[0])
-    assert not np.array_equal(a, corrupt_labels(y, 0.3, per_class=False, seed=5)[0])
-    assert not np.array_equal(a, corrupt_labels(y, 0.3, per_class=False, seed=4, stream=1)[0])
+    a = corrupt_labels(y, corruption=0.3, per_class=False, seed=4)[0]
+    np.testing.assert_array_equal(a, corrupt_labels(y, corruption=0.3, per_class=False, seed=4)[0])
+    assert not np.array_equal(a, corrupt_labels(y, corruption=0.3, per_class=False, seed=5)[0])
+    assert not np.array_equal(
+        a, corrupt_labels(y, corruption=0.3, per_class=False, seed=4, stream=1)[0]
+    )
 
 
 # CRC32 of the int64 noisy training / validation labels behind the committed results
@@ -140,8 +144,10 @@ def test_corruption_draws_are_those_of_the_committed_results():
     X, y = load_dataset("digits")
     for (s, r), (crc_train, crc_val) in _COMMITTED_DRAWS.items():
         sp = split_dataset(X, y, seed=s)
-        yn = corrupt_labels(sp.y_train, r, n_classes=10, per_class=False, seed=s)[0]
-        yv = corrupt_labels(sp.y_val, r, n_classes=10, per_class=False, seed=s, stream=1)[0]
+        yn = corrupt_labels(sp.y_train, corruption=r, n_classes=10, per_class=False, seed=s)[0]
+        yv = corrupt_labels(
+            sp.y_val, corruption=r, n_classes=10, per_class=False, seed=s, stream=1
+        )[0]
         assert zlib.crc32(yn.astype(np.int64).tobytes()) == crc_train
         assert zlib.crc32(yv.astype(np.int64).tobytes()) == crc_val
 
@@ -239,7 +245,7 @@ def test_xi_zero_equals_plain_cross_entropy_run(tiny64_seed3):
     row = df[df.xi == 0].iloc[0]
     with jax.enable_x64(True):
         s = split_dataset(*load_dataset("digits"), seed=3)
-        yn, _ = corrupt_labels(s.y_train, 0.3, n_classes=10, per_class=False, seed=3)
+        yn, _ = corrupt_labels(s.y_train, corruption=0.3, n_classes=10, per_class=False, seed=3)
         X = jnp.asarray(s.X_train)
         lam, steps = float(row.weight_decay), int(row.steps)
         params = init_run_params(3, MODEL_TAG["mlp"], 1, (64, 16, 10), jnp.float64)

@@ -165,10 +165,14 @@ def test_soft_targets_rows_and_validation():
 def test_corrupt_labels_properties(n, K, rate, seed, exact, asym):
     y = np.repeat(np.arange(K), n)
     kind = "asymmetric" if asym else "symmetric"
-    noisy, mask = corrupt_labels(y, rate, n_classes=K, corruption_kind=kind, exact=exact, seed=seed)
+    noisy, mask = corrupt_labels(
+        y, corruption=rate, n_classes=K, corruption_kind=kind, exact=exact, seed=seed
+    )
     assert ((noisy != y) == mask).all()
     assert noisy.min() >= 0 and noisy.max() < K
-    n2, m2 = corrupt_labels(y, rate, n_classes=K, corruption_kind=kind, exact=exact, seed=seed)
+    n2, m2 = corrupt_labels(
+        y, corruption=rate, n_classes=K, corruption_kind=kind, exact=exact, seed=seed
+    )
     assert (n2 == noisy).all() and (m2 == mask).all()  # reproducible
     if exact:
         for k in range(K):
@@ -183,7 +187,7 @@ def test_corrupt_labels_properties(n, K, rate, seed, exact, asym):
 
 def test_corrupt_labels_bernoulli_rate():
     y = np.repeat(np.arange(3), 2000)
-    _, mask = corrupt_labels(y, 0.3, exact=False, seed=3)
+    _, mask = corrupt_labels(y, corruption=0.3, exact=False, seed=3)
     se = np.sqrt(0.3 * 0.7 / y.size)
     assert abs(mask.mean() - 0.3) <= 4 * se
 
@@ -269,13 +273,21 @@ def test_corrupt_labels_reproduces_both_former_draws():
         exact = bool(rng.integers(2))
         seed = int(rng.integers(0, 10_000))
         a = _ref_per_class(y, r, K, kind, exact, seed)
-        b = corrupt_labels(y, r, n_classes=K, corruption_kind=kind, exact=exact, seed=seed)
+        b = corrupt_labels(
+            y, corruption=r, n_classes=K, corruption_kind=kind, exact=exact, seed=seed
+        )
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(a[1], b[1])
         stream = int(rng.integers(0, 3))
         a = _ref_global(y, r, K, kind, seed, stream)
         b = corrupt_labels(
-            y, r, n_classes=K, corruption_kind=kind, per_class=False, seed=seed, stream=stream
+            y,
+            corruption=r,
+            n_classes=K,
+            corruption_kind=kind,
+            per_class=False,
+            seed=seed,
+            stream=stream,
         )
         np.testing.assert_array_equal(a[0], b[0])
         np.testing.assert_array_equal(a[1], b[1])
@@ -284,20 +296,20 @@ def test_corrupt_labels_reproduces_both_former_draws():
 def test_corrupt_labels_hard_coded_draws():
     # produced by the two former functions before they were merged
     y = np.arange(12) % 3
-    noisy, _ = corrupt_labels(y, 0.5, seed=3)
+    noisy, _ = corrupt_labels(y, corruption=0.5, seed=3)
     np.testing.assert_array_equal(noisy, _ref_per_class(y, 0.5, 3, "symmetric", True, 3)[0])
     np.testing.assert_array_equal(noisy, HARD_PER_CLASS)
-    noisy, _ = corrupt_labels(y, 0.5, per_class=False, seed=3, stream=1)
+    noisy, _ = corrupt_labels(y, corruption=0.5, per_class=False, seed=3, stream=1)
     np.testing.assert_array_equal(noisy, HARD_GLOBAL)
 
 
 def test_corrupt_labels_global_rounding_ties_to_even():
     # 0.5 · 1077 = 538.5: the bridge's draws count 538 (half to even), per class counts half up
     y = np.arange(1077) % 10
-    _, m = corrupt_labels(y, 0.5, per_class=False, seed=0)
+    _, m = corrupt_labels(y, corruption=0.5, per_class=False, seed=0)
     assert int(m.sum()) == 538
     y2 = np.zeros(5, dtype=int)
-    _, m2 = corrupt_labels(y2, 0.5, n_classes=2, seed=0)
+    _, m2 = corrupt_labels(y2, corruption=0.5, n_classes=2, seed=0)
     assert int(m2.sum()) == 3
 
 

@@ -151,6 +151,7 @@ def test_gallery_out_under_a_file(tmp_path, capsys):
         ["figures", "--format", "gif"],
         ["figures", "--dpi", "0"],
         ["figures", "--dpi", "1.5"],
+        ["figures", "--dpi", "5000"],
         ["figures", "no-such-figure"],
         ["check", "no-such-check"],
         ["no-such-command"],
@@ -379,3 +380,17 @@ def test_bridge_cli_accepts_negative_xi_and_corruption_kind():
     kw = kwargs_from_args(args)
     assert kw["xis"] == (-0.5, 0.0, 2.0) and kw["corruption"] == (0.2,)
     assert kw["corruption_kind"] == "asymmetric" and kw["steps"] is None
+
+
+def test_pdf_embeds_truetype_fonts(tmp_path, fake_figure):
+    """Journals reject Type 3 fonts: PDF figures embed TrueType (Type 42) fonts instead."""
+    assert main(["figures", "test-fake", "--format", "pdf", "--out", str(tmp_path)]) == 0
+    pdf = (tmp_path / "test-fake.pdf").read_bytes()
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"sdtheory {__import__('sdtheory').__version__}"

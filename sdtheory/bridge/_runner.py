@@ -300,7 +300,7 @@ def run_bridge(
     def corrupt(labels, r, s, stream):
         return corrupt_labels(
             labels,
-            r,
+            corruption=r,
             n_classes=n_cls,
             corruption_kind=corruption_kind,
             per_class=False,
