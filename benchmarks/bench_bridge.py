@@ -25,8 +25,8 @@ def _inputs(model, n_seeds, xis, width, dtype):
     import jax.numpy as jnp
     import numpy as np
 
-    from sdtheory.bridge import corrupt_labels, load_dataset, split_dataset
-    from sdtheory.bridge._train import init_params, sd_targets
+    from sdtheory.bridge import corrupt_labels, load_dataset, sd_targets, split_dataset
+    from sdtheory.bridge._train import init_params
 
     X, y = load_dataset("digits")
     sp = [split_dataset(X, y, seed=s) for s in range(n_seeds)]
@@ -42,7 +42,7 @@ def _inputs(model, n_seeds, xis, width, dtype):
     # a stand-in teacher: noisy one-hot smoothed towards the clean label (fixed, seeded)
     clean = jax.nn.one_hot(np.stack([a.y_train for a in sp]), 10, dtype=dtype)
     pt = jnp.asarray(0.5 * clean + 0.2 * oh + 0.3 * rng.dirichlet(np.ones(10), oh.shape[:2]), dtype)
-    Q = jnp.stack([sd_targets(x, pt, oh) for x in xis], axis=1)  # (S, Xi, n, K)
+    Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xis], axis=1)  # (S, Xi, n, K)
     sizes = (64, 10) if model == "linear" else (64, width, 10)
     keys = jax.random.split(jax.random.key(0), n_seeds * len(xis))
     ps = [init_params(k, sizes, dtype) for k in keys]

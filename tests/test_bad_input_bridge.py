@@ -310,7 +310,8 @@ def test_summarize_metric_and_plot_title():
 
 
 def test_public_callables_are_all_covered():
-    """Every public callable of sdtheory.bridge has a bad-input test in this file."""
+    """Every public callable of sdtheory.bridge has a bad-input test in this file (the JAX loss,
+    ``sd_cross_entropy`` and ``sd_targets``, in tests/test_bad_input_loss.py)."""
     covered = {
         "run_bridge",
         "load_dataset",
@@ -318,6 +319,8 @@ def test_public_callables_are_all_covered():
         "corrupt_labels",
         "summarize_bridge",
         "plot_bridge",
+        "sd_cross_entropy",
+        "sd_targets",
     }
     public = {
         n for n in B.__all__ if callable(getattr(B, n)) and not isinstance(getattr(B, n), type)

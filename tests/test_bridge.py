@@ -276,12 +276,12 @@ def test_vmapped_training_equals_one_at_a_time(dtype, tol):
     import jax
     import jax.numpy as jnp
 
+    from sdtheory.bridge import sd_targets
     from sdtheory.bridge._train import (
         batched_train_chunk,
         forward,
         init_params,
         make_optimizer,
-        sd_targets,
         train_single,
     )
 
@@ -293,7 +293,7 @@ def test_vmapped_training_equals_one_at_a_time(dtype, tol):
         rng = np.random.default_rng(0)
         pt = jnp.asarray(rng.dirichlet(np.ones(10), size=oh.shape[:2]), dt)
         xis = jnp.asarray([0.0, 1.5, 3.0], dt)
-        Q = jnp.stack([sd_targets(x, pt, oh) for x in xis], axis=1)  # (2, 3, n, K)
+        Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xis], axis=1)  # (2, 3, n, K)
         keys = jax.random.split(jax.random.key(1), 6)
         ps = [init_params(k, (64, 16, 10), dt) for k in keys]
         P = jax.tree.map(lambda *a: jnp.stack(a).reshape((2, 3) + a[0].shape), *ps)

@@ -4,7 +4,9 @@ A teacher is trained with cross-entropy on corrupted labels; students of the sam
 are trained on ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` over a grid of ξ (any real ξ). See the
 theory page :doc:`/theory/bridge` and the measured results in ``docs/bridge-results.md``.
 
-JAX is imported lazily inside :func:`run_bridge`, never at import time of this package.
+The SD loss for your own JAX training loop is :func:`sd_cross_entropy` (targets:
+:func:`sd_targets`); the bridge trainer uses the same code. JAX is imported lazily, inside
+:func:`run_bridge` and on first access to those two names, never at import time of this package.
 """
 
 from .._labels import CORRUPTION_KINDS as CORRUPTION_KINDS
@@ -35,4 +37,20 @@ __all__ = [
     "DEFAULT_XIS",
     "QUICK_XIS",
     "DEFAULTS",
+    "sd_cross_entropy",
+    "sd_targets",
 ]
+
+_LAZY = {"sd_cross_entropy", "sd_targets"}  # from ._loss, which imports JAX
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        from . import _loss
+
+        return getattr(_loss, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | _LAZY)

@@ -42,6 +42,7 @@ def train_all(
     import jax
     import jax.numpy as jnp
 
+    from ._loss import sd_targets
     from ._train import batched_forward, cached_trainer, init_run_params
 
     dt = jnp.float32 if dtype == "float32" else jnp.float64
@@ -111,9 +112,8 @@ def train_all(
         t_pred = np.asarray(p_all).argmax(-1)
         t_train, t_test = t_pred[..., :n_tr], t_pred[..., n_tr + n_va :]
         # Students: one per (seed, corruption, xi); fresh init shared by all of a seed.
-        Q = (
-            xi_arr[None, None, :, None, None] * p_teacher[:, :, None]
-            + (1 - xi_arr[None, None, :, None, None]) * onehot[:, :, None]
+        Q = jnp.stack(
+            [sd_targets(p_teacher, onehot, xi=x) for x in xi_arr], axis=2
         )  # (S, N, Xi, n, K)
         Q = Q.reshape((S, N * Xn) + Q.shape[3:])
         sp_, _ = init_batch(1, m, N * Xn)

@@ -19,11 +19,12 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ._loss import _soft_cross_entropy
+
 __all__ = [
     "init_params",
     "forward",
     "sd_loss",
-    "sd_targets",
     "make_optimizer",
     "train_chunk",
     "batched_train_chunk",
@@ -68,21 +69,18 @@ def forward(params, X):
 def sd_loss(params, X, Q, lam):
     """Mean soft-target cross-entropy plus ``(λ/2)·Σ‖W‖²`` (biases not penalized).
 
-    With ``Σ_k q_k = 1``, ``CE(q, softmax(z)) = −q·z + logsumexp(z)`` is convex in the logits for
-    any sign of ``q``, but when some ``q_k < 0`` (ξ > 1) it is unbounded below (send ``z_k → −∞``),
-    so a minimizer needs ``λ > 0`` (linear probe) or a finite step budget (MLPs: the logits are
-    homogeneous of degree ``depth + 1`` in the weights, so a quadratic penalty bounds the loss
-    only for depth 1 and large enough λ).
+    ``Q`` holds the SD targets, built once per run by :func:`~sdtheory.bridge.sd_targets`; the
+    cross-entropy term is that of :func:`~sdtheory.bridge.sd_cross_entropy` (the same code,
+    ``_loss._soft_cross_entropy``, on the precomputed targets). With ``Σ_k q_k = 1``,
+    ``CE(q, softmax(z)) = −q·z + logsumexp(z)`` is convex in the logits for any sign of ``q``, but
+    when some ``q_k < 0`` (ξ > 1) it is unbounded below (send ``z_k → −∞``), so a minimizer needs
+    ``λ > 0`` (linear probe) or a finite step budget (MLPs: the logits are homogeneous of degree
+    ``depth + 1`` in the weights, so a quadratic penalty bounds the loss only for depth 1 and
+    large enough λ).
     """
-    logp = jax.nn.log_softmax(forward(params, X), axis=-1)
-    ce = -jnp.mean(jnp.sum(Q * logp, axis=-1))
+    ce = jnp.mean(_soft_cross_entropy(forward(params, X), Q))
     l2 = sum(jnp.sum(w * w) for w, _ in params)
     return ce + 0.5 * lam * l2
-
-
-def sd_targets(xi, p_teacher, onehot_noisy):
-    """SD target ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` (rows sum to 1; negative if ξ > 1)."""
-    return xi * p_teacher + (1.0 - xi) * onehot_noisy
 
 
 def make_optimizer(lr: float, steps: int | None):
