@@ -9,10 +9,12 @@ finite-size allowance, see tests/_tol.py). The slow tests run p = 100, 200, 400,
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 import sdtheory as sdt
+from sdtheory.testing import assert_matches_monte_carlo, lams, spectra
 
-from ._tol import MC_BIAS_PER_P, Z
+from ._tol import MC_BIAS_PER_P, RTOL_KAPPA, Z
 
 GAMMA = 0.5
 SIGMA2 = 1.0
@@ -56,13 +58,22 @@ def simulate(kind, p, trials, design, key, return_trials=False):
 @pytest.mark.parametrize("kind", ["iso", "aniso"])
 def test_mc_matches_deterministic_equivalents_small_p(kind, design):
     p = 64
-    mc = simulate(kind, p, 100, design, key=hash((kind, design)) % 1000)
+    trials = 100
+    mc = simulate(kind, p, trials, design, key=hash((kind, design)) % 1000)
     th = theory(kind, p)
+    bias = MC_BIAS_PER_P / p  # the stated O(1/p) finite-size allowance, relative
     for q in RISKS + ["D"]:
-        tol = Z * mc[q + "_se"] + MC_BIAS_PER_P * np.abs(th[q]) / p
-        assert np.all(np.abs(mc[q] - th[q]) <= tol), (q, mc[q].values, th[q].values)
-    tol = Z * mc["xi_ratio_se"] + MC_BIAS_PER_P * (np.abs(th.xi_star) + 1) / p
-    assert np.all(np.abs(mc.xi_ratio - th.xi_star) <= tol), (mc.xi_ratio.values, th.xi_star.values)
+        assert_matches_monte_carlo(
+            th[q], (mc[q], mc[q + "_se"], trials), z=Z, correction="none", rtol=bias
+        )
+    assert_matches_monte_carlo(
+        th.xi_star,
+        (mc.xi_ratio, mc.xi_ratio_se, trials),
+        z=Z,
+        correction="none",
+        rtol=bias,
+        atol=bias,
+    )
 
 
 def one_shot_errors(kind, p, datasets, seed, method="corrected"):
@@ -89,7 +100,11 @@ def test_one_shot_converges_small_p(kind):
     # unbiased at the larger p up to MC error and the O(1/p) allowance
     th = theory(kind, 200).xi_star.to_numpy()
     se = e_big.std(0, ddof=1) / np.sqrt(e_big.shape[0])
-    assert np.all(np.abs(e_big.mean(0)) <= Z * se + MC_BIAS_PER_P * (np.abs(th) + 1) / 200)
+    bias = MC_BIAS_PER_P / 200
+    # mean of ξ̂ = mean error + ξ̄*; allowance Z·SE + bias·(|ξ̄*| + 1)
+    assert_matches_monte_carlo(
+        th, (e_big.mean(0) + th, se, e_big.shape[0]), z=Z, correction="none", rtol=bias, atol=bias
+    )
 
 
 def test_simulator_validation():
@@ -131,7 +146,7 @@ def test_mc_convergence_over_p(kind, design):
                 mc.xi_ratio.values,
                 th.xi_star.values,
             )
-            assert np.all(np.abs(mc.D - th.D) <= Z * mc.D_se), (mc.D.values, th.D.values)
+            assert_matches_monte_carlo(th.D, (mc.D, mc.D_se, TRIALS[p]), z=Z, correction="none")
     # the per-trial deviation from the deterministic equivalent shrinks as p grows
     assert all(a > b for a, b in zip(dev_R, dev_R[1:])), dev_R
     assert all(a > b for a, b in zip(dev_xi, dev_xi[1:])), dev_xi
@@ -158,14 +173,42 @@ def test_sampler_has_the_stated_covariance(design):
     beta = np.array([1.0, -0.5, 2.0])
     X, y = sample_random_design(s, beta, noise=0.5, n=20000, design_dist=design, seed=3)
     var = X**2
-    m, se = var.mean(0), var.std(0, ddof=1) / np.sqrt(X.shape[0])
-    assert np.all(np.abs(m - s) <= Z * se)
+    n = X.shape[0]
+    assert_matches_monte_carlo(
+        s, (var.mean(0), var.std(0, ddof=1) / np.sqrt(n), n), z=Z, correction="none"
+    )
     off = X[:, 0] * X[:, 1]
-    assert abs(off.mean()) <= Z * off.std(ddof=1) / np.sqrt(X.shape[0])
+    assert_matches_monte_carlo(
+        0.0, (off.mean(), off.std(ddof=1) / np.sqrt(n), n), z=Z, correction="none"
+    )
     resid = y - X @ beta
     r2 = resid**2
-    assert abs(r2.mean() - 0.5) <= Z * r2.std(ddof=1) / np.sqrt(r2.size)
+    assert_matches_monte_carlo(
+        0.5, (r2.mean(), r2.std(ddof=1) / np.sqrt(r2.size), r2.size), z=Z, correction="none"
+    )
     if design == "rademacher":
         np.testing.assert_allclose(np.abs(X), np.broadcast_to(np.sqrt(s), X.shape))
     with pytest.raises(ValueError, match="design_dist"):
         sample_random_design(s, beta, noise=0.5, n=10, design_dist="cauchy")
+
+
+# ------------------------------------------------------------------ spectra from sdtheory.testing
+@settings(max_examples=40, deadline=None)
+@given(
+    spectra(min_eigval=1e-3, max_eigval=1e3, weights="diagonal", null_space=False).map(
+        lambda sp: sp.with_noise(sp.noise + 0.1)
+    ),
+    lams(),
+    lams(min_value=1e-2, max_value=1e2),
+)
+def test_strategy_spectra_kappa_and_optimal_sd(sp, lam, gamma):
+    """Population spectra over 6 decades, λ over 12 and γ over 4 (public strategies): κ solves
+    its defining equation, and the optimal-SD risk is no larger than ridge (ξ = 0) or pure
+    distillation (ξ = 1)."""
+    s, e = sp.eigvals, sp.signal_energy
+    k = sdt.solve_kappa(s, aspect_ratio=gamma, lam=lam)
+    resid = k - lam - gamma * k * np.mean(s / (s + k))
+    assert k >= lam and abs(resid) <= RTOL_KAPPA * k
+    df = sdt.asymptotic_risks(s, e, noise=sp.noise, aspect_ratio=gamma, lam=lam)
+    slack = 1e-12 * float(df.R.iloc[0])
+    assert float(df.R_sd.iloc[0]) <= min(float(df.R.iloc[0]), float(df.R_pd.iloc[0])) + slack

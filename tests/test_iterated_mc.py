@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sdtheory.simulate as simulate
 from sdtheory import (
@@ -23,6 +25,7 @@ from sdtheory import (
     optimal_schedule,
     rbf_kernel,
 )
+from sdtheory.testing import assert_matches_monte_carlo, kernel_problems, lams, xis
 from tests._tol import Z
 
 
@@ -57,8 +60,7 @@ def test_toy_kernel_risk_per_step(alpha, dist):
         prob, lam=lam, xis=xis, n_trials=4000, seed=17, noise_dist=dist
     )
     assert mc.mean.shape == (steps + 1,)
-    z = (mc.mean - np.array(theory)) / mc.se
-    assert np.all(np.abs(z) <= Z), z
+    assert_matches_monte_carlo(np.array(theory), mc, z=Z, correction="none")
 
 
 def test_one_kernel_problem_theory_vs_monte_carlo():
@@ -72,8 +74,7 @@ def test_one_kernel_problem_theory_vs_monte_carlo():
     theory = multistep_risk(sp, lam=lam, xis=xis, per_step=True)
     mc = simulate.simulate_kernel_sd(prob, lam=lam, xis=xis, n_trials=4000, seed=21)
     assert mc.mean.shape == mc.se.shape == (3,) and mc.n == 4000
-    z = (mc.mean - theory) / mc.se
-    assert np.all(np.abs(z) < Z), z
+    assert_matches_monte_carlo(theory, mc, z=Z, correction="none")
 
 
 @pytest.mark.parametrize(
@@ -100,8 +101,7 @@ def test_linear_multistep_risk(shape, weights):
     mc = simulate.simulate_multistep(
         prob, lam=lam, xis=xis, n_trials=4000, seed=5, noise_dist="uniform", batch_size=1000
     )
-    z = (mc.mean - theory) / mc.se
-    assert np.all(np.abs(z) <= Z), z
+    assert_matches_monte_carlo(theory, mc, z=Z, correction="none")
 
 
 def test_optimal_schedule_risk_by_simulation():
@@ -111,8 +111,9 @@ def test_optimal_schedule_risk_by_simulation():
     prob = LinearProblem(X, th, 1.0)
     opt = optimal_schedule(Spectrum.from_problem(prob), lam=1.0, steps=2)
     mc = simulate.simulate_multistep(prob, lam=1.0, xis=opt.xis, n_trials=4000, seed=9)
-    assert abs(mc.mean[-1] - opt.risk) <= Z * mc.se[-1]
-    assert abs(mc.mean[0] - opt.ridge_risk) <= Z * mc.se[0]
+    assert_matches_monte_carlo(
+        [opt.ridge_risk, opt.risk], (mc.mean[[0, -1]], mc.se[[0, -1]], mc.n), z=Z, correction="none"
+    )
 
 
 def test_empty_schedule_is_the_teacher():
@@ -174,5 +175,21 @@ def test_random_kernel_per_step_weights_many_trials(seed):
     mc = simulate.simulate_kernel_sd(
         prob, lam=0.05, xis=xis, n_trials=40000, seed=seed, batch_size=10000, noise_dist="uniform"
     )
-    z = (mc.mean - np.array(theory)) / mc.se
-    assert np.all(np.abs(z) <= Z), z
+    assert_matches_monte_carlo(np.array(theory), mc, z=Z, correction="none")
+
+
+# ------------------------------------------------------------------ problems from sdtheory.testing
+@settings(max_examples=6, deadline=None)
+@given(
+    kernel_problems(min_size=8, max_size=8, min_eigval=1e-3, max_eigval=1e3).map(
+        lambda p: p.with_noise(p.noise + 0.1)  # σ² > 0: a standard error to test against
+    ),
+    lams(min_value=1e-2, max_value=1e2),
+    st.lists(xis(), min_size=2, max_size=2),
+)
+def test_strategy_kernel_problems_theory_vs_monte_carlo(prob, lam, xis_):
+    """Gram matrices drawn by the public strategy (eigenvalues over 6 decades, rank-deficient
+    ones included), λ and a 2-step ξ schedule: every step's risk within the corrected Z."""
+    theory = multistep_risk(prob, lam=lam, xis=np.array(xis_), per_step=True)
+    mc = simulate.simulate_kernel_sd(prob, lam=lam, xis=np.array(xis_), n_trials=400, seed=3)
+    assert_matches_monte_carlo(theory, mc, z=Z)

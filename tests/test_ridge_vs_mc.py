@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from sdtheory import LinearProblem, Spectrum, multistep_risk, optimal_xi, sd_quadratic, sd_risk
 from sdtheory.simulate import ridge_sd_monte_carlo, simulate_multistep
+from sdtheory.testing import assert_matches_monte_carlo, lams, linear_problems, xis
 from tests._tol import RTOL_EXACT, Z
 
 SHAPES = [(12, 5), (6, 9)]  # d < n and d > n (same shapes as test_simulate_ridge: shared compiles)
@@ -82,9 +83,8 @@ def _theory_vs_mc(p, n_trials):
         noise_dist=p["noise_dist"],
         batch_size=BATCH,
     )
-    z = (mc.mean - theory) / mc.se
     assert np.all(mc.se > 0)
-    assert np.all(np.abs(z) <= Z), f"z = {np.round(z, 2)}, theory {theory}, mc {mc.mean}"
+    assert_matches_monte_carlo(theory, mc, z=Z, correction="none")  # each entry at Z
 
 
 @settings(max_examples=16)
@@ -120,7 +120,7 @@ def test_teacher_lam_theory_vs_mc():
         batch_size=BATCH,
         noise_dist="laplace",
     )
-    assert np.all(np.abs(mc.mean - theory) <= Z * mc.se)
+    assert_matches_monte_carlo(theory, mc, z=Z, correction="none")
 
 
 # ------------------------------------------------------------------ ξ* minimizes the MC risk
@@ -165,7 +165,7 @@ def _xi_star_check(p, n_trials):
     _, B, C, _ = _per_trial_quadratic(grid, L)
     xi_hat = B.mean() / C.mean()
     s_main = np.std(B - xi_hat * C, ddof=1) / (C.mean() * np.sqrt(n_trials))
-    assert abs(xi_hat - xi_star) <= Z * s_main, (xi_hat, xi_star, s_main)
+    assert_matches_monte_carlo(xi_star, (xi_hat, s_main, n_trials), z=Z, correction="none")  # (1)
     diff = L - L[:, [3]]  # E(ξ_k) − E(ξ*) per trial (common random numbers)
     dm = diff.mean(0)
     dse = diff.std(0, ddof=1) / np.sqrt(n_trials)
@@ -173,7 +173,9 @@ def _xi_star_check(p, n_trials):
     assert np.all(dm >= -Z * dse), dm / dse  # (2)
     assert dm[0] > Z * dse[0] and dm[-1] > Z * dse[-1], dm / dse  # (3)
     theory_diff = (grid - xi_star) ** 2 * D
-    assert np.all(np.abs(dm - theory_diff) <= Z * dse + RTOL_EXACT * np.abs(theory_diff))  # (4)
+    assert_matches_monte_carlo(  # (4)
+        theory_diff, (dm, dse, n_trials), z=Z, correction="none", rtol=RTOL_EXACT
+    )
 
 
 @settings(max_examples=6)
@@ -214,14 +216,32 @@ def test_one_problem_theory_vs_monte_carlo(weights):
     sp = Spectrum.from_problem(prob)
     theory = sd_risk(sp, lam=ACCEPT_LAM, xi=ACCEPT_XI)
     mc = ridge_sd_monte_carlo(prob, lam=ACCEPT_LAM, xi=ACCEPT_XI, n_trials=4000, seed=11)
-    z = (mc.mean - theory) / mc.se
-    assert np.all(mc.se > 0) and np.all(np.abs(z) < Z), z
+    assert np.all(mc.se > 0)
+    assert_matches_monte_carlo(theory, mc, z=Z, correction="none")
 
     theory_k = multistep_risk(sp, lam=ACCEPT_LAM, xis=ACCEPT_XIS, per_step=True)
     mk = simulate_multistep(prob, lam=ACCEPT_LAM, xis=ACCEPT_XIS, n_trials=4000, seed=12)
     assert mk.mean.shape == mk.se.shape == (3,)
-    zk = (mk.mean - theory_k) / mk.se
-    assert np.all(np.abs(zk) < Z), zk
+    assert_matches_monte_carlo(theory_k, mk, z=Z, correction="none")
     # step 1 of the schedule is the one-step student at ξ_1 (theory identity)
     one = sd_risk(sp, lam=ACCEPT_LAM, xi=ACCEPT_XIS[0])
     assert theory_k[1] == pytest.approx(float(one), rel=1e-10)
+
+
+# ------------------------------------------------------------------ problems from sdtheory.testing
+@settings(max_examples=6, deadline=None)
+@given(
+    linear_problems(min_n=12, max_n=12, min_d=5, max_d=5, max_condition=1e3).map(
+        lambda p: p.with_noise(p.noise + 0.1)  # σ² > 0: a standard error to test against
+    ),
+    lams(min_value=1e-2, max_value=1e2),
+    xis(),
+)
+def test_strategy_problems_theory_vs_monte_carlo(prob, lam, xi):
+    """Problems, λ and ξ drawn by the public strategies (ill-conditioned designs, every kind of
+    weights, ξ on the whole line): theory within the Bonferroni-corrected Z of the simulation."""
+    theory = sd_risk(prob, lam=np.array([lam, 10 * lam]), xi=xi)
+    mc = ridge_sd_monte_carlo(
+        prob, lam=np.array([lam, 10 * lam]), xi=xi, n_trials=400, seed=5, batch_size=BATCH
+    )
+    assert_matches_monte_carlo(theory, mc, z=Z)
