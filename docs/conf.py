@@ -243,7 +243,16 @@ write_api_reference()
 copy_notebooks()
 
 
+def _skip_sklearn_metadata_routing(app, what, name, obj, skip, options):
+    """Hide scikit-learn's generated ``set_*_request`` methods (metadata routing) on the
+    estimators: they belong to scikit-learn, and their docstrings cross-reference its own docs."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
 def setup(app):
+    app.connect("autodoc-skip-member", _skip_sklearn_metadata_routing)
     # Load MathJax on every page, not only on pages whose body has math: the navigation shows
     # page titles, and a title with math must be rendered on every page that lists it.
     app.set_html_assets_policy("always")

@@ -14,6 +14,7 @@ __version__ = "0.2.0"
 
 from . import asymptotics as asymptotics
 from . import classification as classification
+from . import estimators as estimators
 from . import iterated as iterated
 from . import problem as problem
 from . import ridge as ridge
@@ -45,6 +46,9 @@ from .classification import gmm_sd_corruption_range as gmm_sd_corruption_range
 from .classification import gmm_sd_stage as gmm_sd_stage
 from .classification import multi_round_sd as multi_round_sd
 from .classification import soft_targets as soft_targets
+from .estimators import SelfDistilledKernelRidge as SelfDistilledKernelRidge
+from .estimators import SelfDistilledLogisticRegression as SelfDistilledLogisticRegression
+from .estimators import SelfDistilledRidge as SelfDistilledRidge
 from .iterated import AlphaPath as AlphaPath
 from .iterated import ConstrainedRounds as ConstrainedRounds
 from .iterated import KernelEigen as KernelEigen
@@ -113,6 +117,9 @@ __all__ = [
     "SDQuadratic",
     "SDvsRidge",
     "ScheduleConditioningWarning",
+    "SelfDistilledKernelRidge",
+    "SelfDistilledLogisticRegression",
+    "SelfDistilledRidge",
     "Spectrum",
     "asymptotic_moments",
     "asymptotic_risks",

@@ -34,6 +34,8 @@ MODULES = [
     "sdtheory.classification",
     "sdtheory.simulate",
     "sdtheory.bridge",
+    "sdtheory.estimators",
+    "sdtheory.testing",
 ]
 
 

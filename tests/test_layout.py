@@ -30,12 +30,14 @@ ALLOWED = {
     "iterated": {"ridge", "problem", "_validate", "_io"},
     "asymptotics": {"ridge", "problem", "_validate", "_io"},
     "classification": {"_labels", "problem", "_validate", "_io"},
+    "estimators": THEORY | {"problem", "_validate", "_io"},
     "simulate": {"problem", "_validate", "_io"},
     "bridge": {"simulate", "_labels", "_validate", "_io"},
     "figures": THEORY | {"simulate", "bridge", "problem", "_labels", "_validate", "_io"},
     "checks": THEORY | {"simulate", "problem", "_labels", "_validate", "_io"},
     "cli": {"figures", "checks", "bridge", "_validate", "_io"},
     "__main__": {"cli"},
+    "testing": {"ridge", "problem", "_validate"},
 }
 
 
