@@ -241,6 +241,15 @@ def _armijo(f, f0, slope, x, d, maxhalf=60):
     return 0.0, f0
 
 
+def _hess_features(X, S):
+    """``Σ_i S_i ⊗ x_i x_iᵀ`` as a ``(D·K, D·K)`` matrix (index ``a·K + k``), by one GEMM."""
+    n, D = X.shape
+    K = S.shape[1]
+    XS = (X[:, :, None] * S.reshape(n, 1, K * K)).reshape(n, D * K * K)
+    H = (X.T @ XS).reshape(D, D, K, K)  # H[b, a, k, l] = Σ_i x_ib x_ia S_ikl
+    return H.transpose(1, 2, 0, 3).reshape(D * K, D * K)
+
+
 def _fit_features(X, q, lam, binary, K, tol, max_iter):
     n, D = X.shape
     shape = (D,) if binary else (D, K)
@@ -269,7 +278,7 @@ def _fit_features(X, q, lam, binary, K, tol, max_iter):
             H = (X.T * S) @ X + lam * np.eye(D)
             d = -np.linalg.solve(H, g)
         else:
-            H = np.einsum("ia,ib,ikl->akbl", X, X, S).reshape(D * K, D * K) + lam * np.eye(D * K)
+            H = _hess_features(X, S) + lam * np.eye(D * K)
             d = -np.linalg.solve(H, g.ravel()).reshape(D, K)
         slope = float(np.sum(g * d))
         # Armijo on f, unless the predicted decrease is below the rounding level of f (then the
