@@ -6,7 +6,10 @@ Profiles: ``ci`` (default; derandomized, no deadline, moderate example counts) a
 (random, more examples). Select with ``HYPOTHESIS_PROFILE=dev``.
 """
 
+import atexit
 import os
+import shutil
+import tempfile
 
 import matplotlib
 from hypothesis import HealthCheck, settings
@@ -17,6 +20,12 @@ matplotlib.use("Agg")
 # One BLAS thread per test process: the suite runs with ``-n 2`` on 2 cores, and a
 # multi-threaded BLAS on busy cores makes small solves hundreds of times slower.
 threadpool_limits(1)
+
+# The persistent JAX compilation cache goes to a temporary directory per test process (never the
+# user's home); it is removed when the process ends.
+_JAX_CACHE = tempfile.mkdtemp(prefix="sdtheory-jax-cache-")
+os.environ["SDTHEORY_JAX_CACHE"] = _JAX_CACHE
+atexit.register(shutil.rmtree, _JAX_CACHE, ignore_errors=True)
 
 settings.register_profile(
     "ci",

@@ -13,6 +13,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_choice, check_scalar
+from ..simulate._common import enable_compilation_cache
+
+enable_compilation_cache()  # the persistent JAX compilation cache (once per process)
 
 __all__ = ["sd_targets", "sd_cross_entropy"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import os
 
 import jax
 import jax.numpy as jnp
@@ -18,6 +19,7 @@ import numpy as np
 from .._validate import check_choice, check_int
 
 __all__ = [
+    "enable_compilation_cache",
     "x64",
     "as_key",
     "check_seed",
@@ -33,6 +35,60 @@ __all__ = [
 NOISE_DISTS = ("gaussian", "rademacher", "uniform", "laplace")
 
 _SEED_RANGE = "an int in [0, 2**63) or a jax.random key"
+
+#: Environment variable naming the compilation-cache directory; ``0``/``off`` turns the cache off.
+CACHE_ENV = "SDTHEORY_JAX_CACHE"
+_CACHE_OFF = ("0", "off", "false", "no", "none")
+#: Programs that compile faster than this are not written to the cache (JAX's default is 1 s).
+_MIN_COMPILE_TIME_SECS = 0.1
+_cache_done = False
+
+
+def _default_cache_dir() -> str:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "sdtheory", "jax")
+
+
+def enable_compilation_cache() -> str | None:
+    """Turn on JAX's persistent compilation cache in a per-user directory (once per process).
+
+    A second process then loads the compiled Monte Carlo and bridge programs from disk instead of
+    compiling them again. The directory is ``$SDTHEORY_JAX_CACHE`` if set, else
+    ``$XDG_CACHE_HOME/sdtheory/jax`` or ``~/.cache/sdtheory/jax``. ``SDTHEORY_JAX_CACHE=0`` (or
+    ``off``) turns it off. A cache directory already set in ``jax.config``
+    (``jax_compilation_cache_dir`` or ``JAX_COMPILATION_CACHE_DIR``) is left alone, and so is a
+    ``JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS`` from the environment. If the directory cannot
+    be created or written, the cache stays off and nothing fails. Called when
+    :mod:`sdtheory.simulate` or the bridge trainer is imported; it applies to programs compiled
+    after the first call.
+
+    Returns
+    -------
+    str or None
+        The cache directory in use (possibly the user's own), or None when the cache is off.
+    """
+    global _cache_done
+    current = jax.config.values.get("jax_compilation_cache_dir")
+    if _cache_done or current:
+        return current or None
+    _cache_done = True
+    env = os.environ.get(CACHE_ENV, "").strip()
+    if env.lower() in _CACHE_OFF:
+        return None
+    path = os.path.abspath(os.path.expanduser(env)) if env else _default_cache_dir()
+    try:
+        os.makedirs(path, exist_ok=True)
+        if not os.access(path, os.W_OK | os.X_OK):
+            return None
+        jax.config.update("jax_compilation_cache_dir", path)
+        if "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS" not in os.environ:
+            jax.config.update("jax_persistent_cache_min_compile_time_secs", _MIN_COMPILE_TIME_SECS)
+    except Exception:  # never fail a simulation because of the cache
+        return None
+    return path
+
+
+enable_compilation_cache()
 
 
 @contextlib.contextmanager
