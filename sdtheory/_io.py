@@ -143,13 +143,18 @@ def check_output_dir(path, name: str = "out") -> Path:
     if p.exists() and not p.is_dir():
         raise ValueError(f"{name} must be a folder, but {str(p)!r} is an existing file")
     base = _nearest_existing(p.absolute())
+    _check_can_create_in(base, p, name)
+    return p
+
+
+def _check_can_create_in(base: Path, p: Path, name: str) -> None:
+    """``base`` (the nearest existing ancestor of ``p``) must be a folder we can write in."""
     if not base.is_dir():
         raise ValueError(f"{name} {str(p)!r} lies under a file ({str(base)!r}), not a folder")
     if not _writable(base):
         raise ValueError(
             f"{name} {str(p)!r} is not writable (cannot create files in {str(base)!r})"
         )
-    return p
 
 
 def check_output_file(path, name: str) -> Path:
@@ -166,10 +171,5 @@ def check_output_file(path, name: str) -> Path:
     if p.is_dir():
         raise ValueError(f"{name} must be a file, but {str(p)!r} is an existing folder")
     base = _nearest_existing(p.absolute().parent)
-    if not base.is_dir():
-        raise ValueError(f"{name} {str(p)!r} lies under a file ({str(base)!r}), not a folder")
-    if not _writable(base):
-        raise ValueError(
-            f"{name} {str(p)!r} is not writable (cannot create files in {str(base)!r})"
-        )
+    _check_can_create_in(base, p, name)
     return p

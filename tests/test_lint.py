@@ -5,13 +5,14 @@ The rules are in ``pyproject.toml`` (``[tool.ruff]``); the same checks run as pr
 locally and fails in CI.
 """
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests._env import missing_tool
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,9 +22,7 @@ def _ruff():
     path = str(exe) if exe.exists() else shutil.which("ruff")
     if path is None:
         msg = 'ruff is not installed (pip install -e ".[test]")'
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing_tool(msg)
     return path
 
 

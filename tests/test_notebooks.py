@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests._env import missing_tool
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.py"))
 
@@ -68,9 +70,7 @@ def _need_notebooks_extra():
     ]
     if missing:
         msg = f'the notebooks extra is not installed (pip install -e ".[notebooks]"): {missing}'
-        if os.environ.get("CI"):
-            pytest.fail(msg)
-        pytest.skip(msg)
+        missing_tool(msg)
 
 
 def _tool(name):
@@ -102,9 +102,7 @@ def test_documented_open_command(tmp_path):
     """``jupytext --to notebook notebooks/NAME.py`` and ``jupyter lab`` are there to open it."""
     _need_notebooks_extra()
     if importlib.util.find_spec("jupyterlab") is None:
-        if os.environ.get("CI"):
-            pytest.fail("jupyterlab is not installed (the notebooks extra)")
-        pytest.skip("jupyterlab is not installed (the notebooks extra)")
+        missing_tool("jupyterlab is not installed (the notebooks extra)")
     src = ROOT / "notebooks" / "01_ridge_self_distillation.py"
     shutil.copy(src, tmp_path / src.name)
     proc = subprocess.run(
