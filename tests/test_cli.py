@@ -394,3 +394,29 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"sdtheory {__import__('sdtheory').__version__}"
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_sigint_during_start_up_exits_130(tmp_path, delay):
+    """Ctrl-C while the program is still importing its modules: one line, status 130.
+
+    ``import sdtheory`` loads nothing heavy (names load on first use), so the handler is in
+    place about 0.1 s after the interpreter starts."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sdtheory", "check", "--quick", "ridge-sd"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        time.sleep(delay)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == ["sdtheory: interrupted"], err
