@@ -1,4 +1,5 @@
-"""Test configuration: hypothesis profiles and a headless matplotlib.
+"""Test configuration for tests/ and the doctests in sdtheory/: hypothesis profiles, a headless
+matplotlib and a temporary JAX compilation cache.
 
 BLAS is limited to one thread per process (see below).
 
