@@ -34,7 +34,8 @@ SCRIPT = textwrap.dedent(
     for dist, weights, n_trials, bs in [("gaussian", "parameter", 301, 32),
                                         ("rademacher", "prediction", 250, 16)]:
         prob = LinearProblem(X, theta, 1.5, weights=weights)
-        kw = dict(lam=lam, xi=xi, n_trials=n_trials, seed=7, noise_dist=dist, batch_size=bs,
+        seed = 7 if dist == "gaussian" else jax.random.key(7)  # an int seed and a typed key
+        kw = dict(lam=lam, xi=xi, n_trials=n_trials, seed=seed, noise_dist=dist, batch_size=bs,
                   return_trials=True)
         a, ta = ridge_sd_monte_carlo(prob, **kw)
         b, tb = ridge_sd_monte_carlo(prob, devices="all", **kw)

@@ -17,7 +17,6 @@ import sys
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.scipy.linalg import cho_solve
 from tqdm.std import tqdm
 
 from .._validate import check_finite, check_int, check_positive, check_scalar
@@ -29,50 +28,15 @@ from ._common import (
     check_n_trials,
     check_noise_dist,
     check_seed,
-    standard_noise,
     x64,
 )
-from ._sharding import TrialRunner, _Moments, resolve_devices
+from ._ridge_block import block_noise, block_sizes, bucket, prepare, run_blocks
+from ._sharding import _Moments, resolve_devices
 
 __all__ = ["ridge_sd_monte_carlo", "ridge_sd_noise", "NOISE_DISTS"]
 
-# elements of float64 working memory per block (≈ 128 MiB) used to pick the default batch size
-_BLOCK_ELEMS = 1 << 24
-
-
-@functools.cache
-def _trial_fn(noise_dist: str, weight_kind: str):
-    """The per-trial function for one noise law and risk weighting (cached: one object each)."""
-
-    def one_trial(key, X, Xtheta, theta, chol, s_idx, t_idx, xi, W, scale):
-        n = X.shape[0]
-        y = Xtheta + scale * standard_noise(noise_dist, key, (n,))
-        # teacher: (XᵀX + λ_t I) θ_T = Xᵀy, for every distinct λ (Cholesky factors precomputed)
-        Xty = X.T @ y
-        theta_t_all = jax.vmap(lambda L: cho_solve((L, True), Xty))(chol)  # (U, d)
-        theta_t = theta_t_all[t_idx]  # (P, d)
-        # student: ridge on the mixed target ξ X θ_T + (1 − ξ) y, one target per grid point
-        target = xi[:, None] * (theta_t @ X.T) + (1.0 - xi)[:, None] * y[None, :]  # (P, n)
-        rhs = target @ X  # (P, d) = Xᵀ target
-        theta_s = jax.vmap(lambda L, b: cho_solve((L, True), b))(chol[s_idx], rhs)
-        err = theta_s - theta[None, :]
-        if weight_kind == "parameter":
-            return jnp.sum(err * err, axis=-1)
-        if weight_kind == "prediction":
-            pred = err @ X.T
-            return jnp.sum(pred * pred, axis=-1) / n
-        return jnp.einsum("pd,de,pe->p", err, W, err)
-
-    one_trial.__qualname__ = f"ridge_sd_trial[{noise_dist},{weight_kind}]"
-    return one_trial
-
-
-@functools.cache
-def _noise_fn(noise_dist: str):
-    def draw(key, scale, zeros_n):
-        return scale * standard_noise(noise_dist, key, (zeros_n.shape[0],))
-
-    return draw
+#: trial indices are folded into the key as uint32
+MAX_TRIALS = 2**32
 
 
 def check_linear_problem(problem, name: str = "problem"):
@@ -144,21 +108,6 @@ def _validate(lam, xi, teacher_lam):
     return lam_b, xi_b, np.asarray(lam_t), shape
 
 
-def default_batch_size(n: int, d: int, n_points: int, n_lams: int, n_trials: int) -> int:
-    """Trials per block so that one block's working set stays near 128 MiB (float64).
-
-    Depends on the problem size and ``n_trials`` only — never on the number of devices — so the
-    default gives bitwise identical results sharded and unsharded.
-
-    Examples
-    --------
-    >>> default_batch_size(500, 200, 1, 1, 2000)
-    2000
-    """
-    per_trial = n_points * (2 * n + 4 * d) + n_lams * d + 3 * n + 2 * d
-    return int(max(1, min(n_trials, _BLOCK_ELEMS // max(per_trial, 1))))
-
-
 def ridge_sd_monte_carlo(
     problem,
     *,
@@ -189,17 +138,21 @@ def ridge_sd_monte_carlo(
         Weight ``ξ ∈ ℝ`` on the teacher. ``lam`` and ``xi`` broadcast to the grid shape
         ``np.broadcast(lam, xi).shape``.
     n_trials : int
-        Number of independent label draws, an int ``>= 2``.
+        Number of independent label draws, an int in ``[2, 2**32]``. Changing it compiles
+        nothing new.
     seed : int or jax.random key
-        An int ``>= 0`` or a key. Trial ``i`` uses key ``jax.random.split(key(seed), n_trials)[i]``:
-        the same seed gives identical numbers, on any number of devices (see ``batch_size``).
+        An int ``>= 0`` or a key. Trial ``i`` uses the key ``jax.random.fold_in(key(seed), i)``,
+        whatever ``n_trials`` is (the first ``m`` trials of a longer run are those of a run with
+        ``n_trials = m``): the same seed gives identical numbers, on any number of devices (see
+        ``batch_size``).
     noise_dist : {"gaussian", "rademacher", "uniform", "laplace"}
         Law of the i.i.d. label noise, each scaled to mean 0 and variance ``σ²``.
     teacher_lam : float or array_like, optional
         Teacher penalty ``λ_t > 0`` (broadcasts to the grid); default ``λ``.
     batch_size : int, optional
-        Trials per device per step (``>= 1``; bounds memory). Default: from the problem size,
-        about 128 MiB of working memory per block. Results depend on it only in the last bits
+        Trials per block ``T`` (``>= 1``; bounds memory): the trials run in blocks of ``T``,
+        then of ``max(1, T // 8)`` for the remainder. Default: 256, or the largest power of two
+        whose block stays below about 128 MiB. Results depend on it only in the last bits
         (XLA rounds batched products by shape); for a fixed ``batch_size`` they are identical
         for every device count.
     devices : None, "all" or list of jax.Device
@@ -228,10 +181,25 @@ def ridge_sd_monte_carlo(
         L = (θ_S − θ^*)ᵀW(θ_S − θ^*),
 
     the student being the minimizer of ``ξ‖Xθ_T − Xθ‖² + (1−ξ)‖y − Xθ‖² + λ‖θ‖²`` (ridge on
-    the mixed target, strictly convex for every real ``ξ``). ``XᵀX + λI`` is factored once per
-    distinct ``λ`` (Cholesky, float64); every trial then does triangular solves, batched over
-    trials with ``jax.vmap`` and compiled once per shape. ``mean ± se`` estimates
-    ``E L``, the quantity :func:`sdtheory.sd_risk` predicts for the same problem.
+    the mixed target, strictly convex for every real ``ξ``). ``mean ± se`` estimates ``E L``,
+    the quantity :func:`sdtheory.sd_risk` predicts for the same problem.
+
+    *Algorithm.* ``XᵀX + λI`` is factored once per distinct ``λ`` (Cholesky, float64; positive
+    definite for ``λ > 0`` also when ``d > n``). A block of ``T`` trials draws its noise as one
+    ``T × n`` matrix ``E`` of standardized draws (row ``i`` from the key of trial ``i``) and does
+    only BLAS-3 work: ``B = XᵀY = XᵀXθ* + σXᵀEᵀ`` (one product), ``Θ_T = (XᵀX + λ_t I)⁻¹B``
+    by two triangular solves with ``d × T`` right-hand sides per distinct ``λ_t``, and per grid
+    point the student
+    ``Θ_S = (XᵀX + λI)⁻¹(B − ξλ_tΘ_T)``, because
+    ``Xᵀ[ξXΘ_T + (1 − ξ)Y] = ξ(B − λ_tΘ_T) + (1 − ξ)B``. That is ``2ndT`` flops per block,
+    ``2d²T`` per distinct ``λ_t`` and ``2d²T`` per grid point (plus ``2ndT`` per point for
+    prediction weights). One program is compiled per problem
+    structure (``n, d``, weights, noise law, devices, block size and grid sizes rounded up to
+    ``1, 2, 3, 4, 6, 8, 12, …``); ``λ``, ``ξ``, ``σ²``, ``θ*``, ``X``, the seed and ``n_trials``
+    are run-time values, so changing them compiles nothing (see
+    ``sdtheory.simulate._ridge_block``). Trials beyond ``n_trials`` in the last block
+    (fewer than ``T // 8``) and padded grid points (at most a third of the computed points)
+    are computed and dropped.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -254,6 +222,8 @@ def ridge_sd_monte_carlo(
     X, theta, noise, kind, W = check_linear_problem(problem)
     lam_b, xi_b, lam_t, shape = _validate(lam, xi, teacher_lam)
     n_trials = check_n_trials(n_trials)
+    if n_trials > MAX_TRIALS:
+        raise ValueError(f"n_trials must be an int in [2, 2**32], got {n_trials}")
     seed = check_seed(seed)
     noise_dist = check_noise_dist(noise_dist)
     batch_size = _check_batch_size(batch_size)
@@ -262,33 +232,25 @@ def ridge_sd_monte_carlo(
     lam_flat, xi_flat, lam_t_flat = lam_b.ravel(), xi_b.ravel(), lam_t.ravel()
     uniq, inv = np.unique(np.concatenate([lam_flat, lam_t_flat]), return_inverse=True)
     P = lam_flat.size
-    s_idx, t_idx = inv[:P].astype(np.int32), inv[P:].astype(np.int32)
-    if batch_size is None:
-        batch_size = default_batch_size(n, d, P, uniq.size, n_trials)
-    fn = _trial_fn(noise_dist, kind)
+    s_idx, t_all = inv[:P], inv[P:]
+    tu, t_idx = np.unique(t_all, return_inverse=True)  # distinct teacher penalties
+    P_pad, U_pad, Ut_pad = bucket(P), bucket(uniq.size), bucket(tu.size)
+    T, Ts = block_sizes(n, d, P_pad, Ut_pad, batch_size)
+    operands = (
+        _pad(s_idx, P_pad, np.int32),
+        _pad(t_idx, P_pad, np.int32),
+        _pad(xi_flat, P_pad, np.float64),
+        _pad(lam_t_flat, P_pad, np.float64),
+        np.float64(math.sqrt(noise)),
+    )
     with x64():
-        key = as_key(seed)
-        keys = jax.random.split(key, n_trials)
-        Xj = jnp.asarray(X, dtype=jnp.float64)
-        G = Xj.T @ Xj
-        eye = jnp.eye(d, dtype=jnp.float64)
-        chol = jnp.stack([jnp.linalg.cholesky(G + float(l) * eye) for l in uniq])
-        if not bool(jnp.all(jnp.isfinite(chol))):
+        Xj = np.asarray(X, dtype=np.float64)
+        theta_j = np.asarray(theta, dtype=np.float64)
+        chol, gtheta, ok = prepare(Xj, theta_j, _pad(uniq, U_pad, np.float64))
+        if not bool(ok):
             raise ValueError("lam: the Cholesky factor of XᵀX + λI failed; use a larger lam > 0")
-        theta_j = jnp.asarray(theta, dtype=jnp.float64)
-        Wj = jnp.asarray(W if W is not None else np.zeros((1, 1)), dtype=jnp.float64)
-        operands = (
-            Xj,
-            Xj @ theta_j,
-            theta_j,
-            chol,
-            jnp.asarray(s_idx),
-            jnp.asarray(t_idx),
-            jnp.asarray(xi_flat, dtype=jnp.float64),
-            Wj,
-            jnp.asarray(math.sqrt(noise), jnp.float64),
-        )
-        runner = TrialRunner(fn, devices=devs, batch_size=batch_size)
+        Wj = np.asarray(W if W is not None else np.zeros((1, 1)), dtype=np.float64)
+        operands = (Xj, chol, gtheta, theta_j, Wj, _pad(tu, Ut_pad, np.int32)) + operands
         acc = _Moments()
         kept = []
         bar = tqdm(
@@ -299,7 +261,18 @@ def ridge_sd_monte_carlo(
             file=sys.stderr,
             leave=False,
         )
-        for _, v in runner.blocks(keys, *operands):
+        blocks = run_blocks(
+            seed,
+            operands,
+            n_trials=n_trials,
+            n_points=P,
+            noise_dist=noise_dist,
+            kind=kind,
+            T=T,
+            Ts=Ts,
+            devices=devs,
+        )
+        for _, v in blocks:
             acc.add(v)
             bar.update(len(v))
             if return_trials:
@@ -314,6 +287,21 @@ def ridge_sd_monte_carlo(
     if return_trials:
         return out, np.concatenate(kept, axis=0).reshape((n_trials,) + shape)
     return out
+
+
+def _pad(a, size: int, dtype):
+    """``a`` (1-D) padded to ``size`` by repeating its first entry."""
+    a = np.asarray(a, dtype=dtype).ravel()
+    return np.concatenate([a, np.full(size - a.size, a[0], dtype=dtype)])
+
+
+@functools.cache
+def _noise_program(noise_dist: str, n: int):
+    def draw(key, idx, scale):
+        keys = jax.vmap(jax.random.fold_in, in_axes=(None, 0))(key, idx)
+        return scale * block_noise(noise_dist, keys, n)
+
+    return jax.jit(draw)
 
 
 def ridge_sd_noise(n, *, noise, n_trials, seed=0, noise_dist="gaussian"):
@@ -341,8 +329,9 @@ def ridge_sd_noise(n, *, noise, n_trials, seed=0, noise_dist="gaussian"):
 
     Notes
     -----
-    Row ``i`` is ``σ · z(k_i)`` with ``k_i = split(key(seed), n_trials)[i]`` and ``z`` the
-    standardized law (mean 0, variance 1).
+    Row ``i`` is ``σ · z(k_i)`` with ``k_i = fold_in(key(seed), i)`` and ``z`` the
+    standardized law (mean 0, variance 1), so the first ``m`` rows do not depend on
+    ``n_trials``.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -359,9 +348,6 @@ def ridge_sd_noise(n, *, noise, n_trials, seed=0, noise_dist="gaussian"):
     noise_dist = check_noise_dist(noise_dist)
     seed = check_seed(seed)
     with x64():
-        keys = jax.random.split(as_key(seed), n_trials)
-        draw = jax.jit(jax.vmap(_noise_fn(noise_dist), in_axes=(0, None, None)))
-        out = draw(
-            keys, jnp.asarray(math.sqrt(float(noise)), jnp.float64), jnp.zeros(n, jnp.float64)
-        )
+        idx = jnp.arange(n_trials, dtype=jnp.uint32)
+        out = _noise_program(noise_dist, n)(as_key(seed), idx, jnp.float64(math.sqrt(noise)))
         return np.asarray(out)
