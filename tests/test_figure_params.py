@@ -18,7 +18,16 @@ CHEAP = {
     "classification-multi-round": {"n_per_class", "c", "d", "corruption", "rounds", "lam_grid"},
 }
 
-MODULES = ["ridge", "iterated", "asymptotics", "classification", "classification_gmm", "bridge"]
+MODULES = [
+    "ridge",
+    "iterated",
+    "asymptotics",
+    "classification",
+    "classification_gmm",
+    "classification_multistage",
+    "partial_label",
+    "bridge",
+]
 
 
 @pytest.mark.parametrize("name", sorted(CHEAP))

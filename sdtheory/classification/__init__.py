@@ -22,6 +22,10 @@ from ._gmm import GMMFirstStage as GMMFirstStage
 from ._gmm import gmm_bayes_error as gmm_bayes_error
 from ._gmm import gmm_first_stage as gmm_first_stage
 from ._gmm import gmm_test_error as gmm_test_error
+from ._gmm_multistage import GMMMultistage as GMMMultistage
+from ._gmm_multistage import gmm_multistage as gmm_multistage
+from ._gmm_multistage_opt import gmm_finite_n_error as gmm_finite_n_error
+from ._gmm_multistage_opt import optimize_gmm_multistage as optimize_gmm_multistage
 from ._gmm_sd import GMMSDStage as GMMSDStage
 from ._gmm_sd import gmm_sd_corruption_range as gmm_sd_corruption_range
 from ._gmm_sd import gmm_sd_stage as gmm_sd_stage
@@ -30,13 +34,22 @@ from ._logistic import fit_soft_logistic as fit_soft_logistic
 from ._logistic import sigmoid as sigmoid
 from ._logistic import soft_targets as soft_targets
 from ._logistic import softmax as softmax
+from ._partial_label import TOP2_TIE as TOP2_TIE
+from ._partial_label import PartialLabelAccuracy as PartialLabelAccuracy
+from ._partial_label import partial_label_accuracy as partial_label_accuracy
+from ._partial_label import partial_label_corruption_range as partial_label_corruption_range
+from ._partial_label import partial_label_expected_accuracy as partial_label_expected_accuracy
+from ._partial_label import partial_label_targets as partial_label_targets
 
 __all__ = [
     "CORRUPTION_KINDS",
     "ClusteredAccuracy",
     "GMMFirstStage",
+    "GMMMultistage",
     "GMMSDStage",
     "LogisticFit",
+    "PartialLabelAccuracy",
+    "TOP2_TIE",
     "clustered_accuracy",
     "clustered_features",
     "clustered_gram",
@@ -46,12 +59,19 @@ __all__ = [
     "corruption_range",
     "fit_soft_logistic",
     "gmm_bayes_error",
+    "gmm_finite_n_error",
     "gmm_first_stage",
+    "gmm_multistage",
     "gmm_sd_corruption_range",
     "gmm_sd_stage",
     "gmm_test_error",
     "linearized_sd_factors",
     "multi_round_sd",
+    "optimize_gmm_multistage",
+    "partial_label_accuracy",
+    "partial_label_corruption_range",
+    "partial_label_expected_accuracy",
+    "partial_label_targets",
     "sigmoid",
     "soft_targets",
     "softmax",

@@ -9,6 +9,8 @@ from . import iterated as iterated
 from . import asymptotics as asymptotics
 from . import classification as classification
 from . import classification_gmm as classification_gmm
+from . import classification_multistage as classification_multistage
+from . import partial_label as partial_label
 from . import bridge as bridge
 from ._registry import DEFAULT_DPI as DEFAULT_DPI
 from ._registry import FORMATS as FORMATS

@@ -15,12 +15,15 @@ from ._gmm import gmm_sd_corruption_scan as gmm_sd_corruption_scan
 from ._gmm import gmm_sd_summary as gmm_sd_summary
 from ._gmm import simulate_gmm_sd as simulate_gmm_sd
 from ._gmm_bce import simulate_gmm_bce_teacher as simulate_gmm_bce_teacher
+from ._gmm_multistage import gmm_multistage_summary as gmm_multistage_summary
+from ._gmm_multistage import simulate_gmm_multistage as simulate_gmm_multistage
 
 # --- multi-step linear and kernel SD ---
 from ._kernel import simulate_kernel_sd as simulate_kernel_sd
 from ._kernel import simulate_multistep as simulate_multistep
 from ._logistic import fit_soft_logistic_batch as fit_soft_logistic_batch
 from ._logistic import simulate_clustered_sd as simulate_clustered_sd
+from ._partial_label import simulate_partial_label as simulate_partial_label
 
 # --- random design ---
 from ._random_design import DESIGN_DISTS as DESIGN_DISTS
