@@ -3,18 +3,24 @@
 Every benchmark module ``bench_*.py`` defines ``run(quick: bool = False) -> list[dict]``; each row
 describes one comparison, run side by side in the same process:
 
-    benchmark, case, method, baseline, seconds, baseline_seconds, speedup, max_abs_error,
-    baseline_extrapolated, notes
+    benchmark, case, method, best_baseline, best_baseline_seconds, speedup_vs_best,
+    best_baseline_error, baseline, seconds, baseline_seconds, speedup, max_abs_error,
+    baseline_extrapolated, rounds, notes
 
-``speedup = baseline_seconds / seconds``. ``max_abs_error`` compares the method with the baseline
-(or a reference) on the same inputs. Rows for scaling studies use ``case`` for the size and may
-leave the baseline columns empty.
+``best_baseline`` is the best short route a careful user would write (a few dozen lines of
+NumPy/SciPy, or a standard library); ``baseline`` is the naive route. ``speedup_vs_best =
+best_baseline_seconds / seconds`` and ``speedup = baseline_seconds / seconds`` (> 1: the package
+is faster). ``max_abs_error`` / ``best_baseline_error`` compare the method with the naive / best
+baseline (or a reference) on the same inputs. ``seconds`` is the median over ``rounds`` timed
+calls after one warm-up call unless the method says otherwise (first-call rows include JAX
+compilation). Rows for scaling studies use ``case`` for the size.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import statistics
 import sys
 import time
 
@@ -22,7 +28,7 @@ __all__ = ["timeit", "machine_info", "row"]
 
 
 def timeit(fn, *, repeat: int = 3, warmup: int = 1) -> float:
-    """Best wall-clock seconds of ``fn()`` over ``repeat`` runs after ``warmup`` calls.
+    """Median wall-clock seconds of ``fn()`` over ``repeat`` runs after ``warmup`` calls.
 
     If ``fn`` returns JAX arrays, they are blocked on, so asynchronous dispatch is timed honestly.
     """
@@ -39,12 +45,12 @@ def timeit(fn, *, repeat: int = 3, warmup: int = 1) -> float:
 
     for _ in range(warmup):
         call()
-    best = float("inf")
+    times = []
     for _ in range(repeat):
         t0 = time.perf_counter()
         call()
-        best = min(best, time.perf_counter() - t0)
-    return best
+        times.append(time.perf_counter() - t0)
+    return float(statistics.median(times))
 
 
 def machine_info() -> dict:
@@ -80,18 +86,35 @@ def row(
     *,
     baseline_extrapolated=False,
     notes="",
+    best_baseline="",
+    best_baseline_seconds=None,
+    best_baseline_error=None,
+    rounds=3,
+    **extra,
 ) -> dict:
-    """One CSV row (see module docstring)."""
-    speedup = (baseline_seconds / seconds) if (baseline_seconds and seconds) else float("nan")
-    return {
+    """One CSV row (see module docstring); ``extra`` adds benchmark-specific columns."""
+
+    def ratio(b):
+        return (b / seconds) if (b and seconds) else float("nan")
+
+    out = {
         "benchmark": benchmark,
         "case": case,
         "method": method,
+        "best_baseline": best_baseline,
+        "best_baseline_seconds": (
+            float("nan") if best_baseline_seconds is None else best_baseline_seconds
+        ),
+        "speedup_vs_best": ratio(best_baseline_seconds),
+        "best_baseline_error": float("nan") if best_baseline_error is None else best_baseline_error,
         "baseline": baseline,
         "seconds": seconds,
         "baseline_seconds": baseline_seconds,
-        "speedup": speedup,
+        "speedup": ratio(baseline_seconds),
         "max_abs_error": max_abs_error,
         "baseline_extrapolated": baseline_extrapolated,
+        "rounds": rounds,
         "notes": notes,
     }
+    out.update(extra)
+    return out

@@ -43,6 +43,7 @@ def run(quick: bool = False) -> list[dict]:
             warm,
             None,
             float("nan"),
+            rounds=1,
             notes=f"{n / warm:.2f} student runs/s warm, {n / cold:.2f} incl. compile; "
             f"device {jax.devices()[0].device_kind}",
         )

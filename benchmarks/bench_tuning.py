@@ -10,9 +10,14 @@ Methods (each picks a (λ, ξ) on the same data):
 * ``one_shot_gcv`` — the plain-GCV version of the derivation (biased; for comparison).
 * ``cv_closed_form`` — :func:`sdtheory.cv_xi`: 5-fold CV, one eigendecomposition per fold, the
   held-out error of every ξ in closed form.
-* baseline ``cv_grid_refits`` — 5-fold CV the way a user would run it: for every fold, λ and ξ,
-  fit the teacher and then the student (ridge on the mixed target ξXβ_λ + (1 − ξ)y) by dense
-  solves and score on the held-out fold.
+* best short baseline ``cv_svd_reuse`` — careful 5-fold CV in ~25 lines of NumPy: one SVD of
+  each training fold, reused for every λ (ridge filters on the singular values) and every ξ (the
+  student is ``ξ·ridge(teacher fit) + (1 − ξ)·teacher``, so the held-out error of every ξ comes
+  from two prediction vectors by broadcasting). It selects the same grid point as
+  ``cv_grid_refits`` (same folds), so its excess risk equals that row's.
+* naive baseline ``cv_grid_refits`` — 5-fold CV the way a user would run it: for every fold,
+  λ and ξ, fit the teacher and then the student (ridge on the mixed target ξXβ_λ + (1 − ξ)y)
+  by dense solves and score on the held-out fold.
 
 Accuracy: the exact prediction risk (given the data; :func:`sdtheory.finite_sample_sd` with the
 population Σ) of the selected (λ, ξ), minus the best risk on the grid (oracle); averaged over
@@ -69,6 +74,29 @@ def _cv_grid_refits(X, y, lam, xi, folds=5, seed=0):
     return lam[i], xi[j]
 
 
+def _cv_svd_reuse(X, y, lam, xi, folds=5, seed=0):
+    """Best short baseline: one SVD per fold, reused over every λ and ξ."""
+    n, p = X.shape
+    perm = np.random.default_rng(seed).permutation(n)
+    err = np.zeros((lam.size, xi.size))
+    for te in np.array_split(perm, folds):
+        tr = np.setdiff1d(perm, te)
+        U, s, Vt = np.linalg.svd(X[tr], full_matrices=False)
+        m = tr.size
+        uy = U.T @ y[tr]
+        Xte_V = X[te] @ Vt.T
+        for i, lm in enumerate(lam):
+            h = s / (s * s + m * lm)  # ridge: β = V diag(h) Uᵀ y
+            a = s * h  # fitted values: U diag(a) Uᵀ y
+            pred_t = Xte_V @ (h * uy)  # teacher's held-out predictions
+            pred_f = Xte_V @ (h * a * uy)  # ridge refit on the teacher's fitted values
+            pred = xi[:, None] * pred_f + (1 - xi[:, None]) * pred_t  # student, every ξ
+            err[i] += ((y[te] - pred) ** 2).sum(1)
+    err /= n
+    i, j = np.unravel_index(int(np.argmin(err)), err.shape)
+    return lam[i], xi[j]
+
+
 def run(quick: bool = False) -> list[dict]:
     import sdtheory as sdt
 
@@ -80,7 +108,13 @@ def run(quick: bool = False) -> list[dict]:
     for kind in ("isotropic", "two-level"):
         res = {
             m: {"t": [], "excess": [], "xi_err": []}
-            for m in ("one_shot", "one_shot_gcv", "cv_closed_form", "cv_grid_refits")
+            for m in (
+                "one_shot",
+                "one_shot_gcv",
+                "cv_closed_form",
+                "cv_svd_reuse",
+                "cv_grid_refits",
+            )
         }
         for rep in range(reps):
             X, y, s, beta = _problem(kind, p, rep)
@@ -107,6 +141,7 @@ def run(quick: bool = False) -> list[dict]:
                 ("one_shot", lambda: pick_one_shot("corrected")),
                 ("one_shot_gcv", lambda: pick_one_shot("gcv")),
                 ("cv_closed_form", pick_cv),
+                ("cv_svd_reuse", lambda: _cv_svd_reuse(X, y, lam, xi, seed=rep) + (None,)),
                 ("cv_grid_refits", lambda: _cv_grid_refits(X, y, lam, xi, seed=rep) + (None,)),
             ):
                 t = timeit(
@@ -122,6 +157,8 @@ def run(quick: bool = False) -> list[dict]:
                         np.sqrt(np.mean((xi_path - truth.xi_star.to_numpy()) ** 2))
                     )
         base_t = float(np.mean(res["cv_grid_refits"]["t"]))
+        best_t = float(np.mean(res["cv_svd_reuse"]["t"]))
+        best_ex = float(np.max(res["cv_svd_reuse"]["excess"]))
         case = f"{kind} p={p} n={2 * p} L={lam.size} Ξ={xi.size}"
         for m, r in res.items():
             out = row(
@@ -132,9 +169,14 @@ def run(quick: bool = False) -> list[dict]:
                 float(np.mean(r["t"])),
                 base_t,
                 float(np.max(r["excess"])),
+                best_baseline="cv_svd_reuse (5-fold, one SVD per fold reused over λ and ξ)",
+                best_baseline_seconds=best_t,
+                best_baseline_error=best_ex,
+                rounds=1 if m == "cv_grid_refits" else 3,
                 notes=(
-                    "max_abs_error = worst excess true risk of the selected (λ, ξ) "
-                    "over the grid oracle"
+                    "max_abs_error / best_baseline_error = worst excess true risk of the "
+                    f"selected (λ, ξ) over the grid oracle, {reps} datasets; seconds = mean over "
+                    "datasets of the per-dataset median"
                 ),
             )
             out["mean_excess_risk"] = float(np.mean(r["excess"]))

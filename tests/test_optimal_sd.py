@@ -200,3 +200,36 @@ def test_sd_optimum_table_and_ratio():
     assert set(opt.local_minima["boundary"].dropna()) == {"lam->0", "lam->inf"}
     assert opt.ratio_to_ridge == pytest.approx(opt.risk / opt.ridge.risk)
     assert 0 < opt.ratio_to_ridge < 1
+
+
+@pytest.mark.slow
+def test_optimal_sd_at_d_100000_matches_own_profile():
+    """d = 100,000 eigenvalues: runs in O(d) memory per λ and agrees with the own-code profile.
+
+    The own route evaluates ``min_ξ E`` (vertex of the exact quadratic, own NumPy code) one λ at
+    a time on a log grid, then refines the best grid point by golden-section search in log λ.
+    """
+    from scipy.optimize import minimize_scalar
+
+    d = 100_000
+    rng = np.random.default_rng(7)
+    s2 = np.sort(rng.gamma(2.0, 1.0, d))[::-1] * 50.0
+    energy = rng.exponential(1.0, d) * (s2 / s2.mean())  # signal aligned with the spectrum
+    sp = Spectrum(eigvals=s2, signal_energy=energy / d, noise=0.5)
+    opt = optimal_sd(sp)
+    assert opt.boundary is None
+    # the risk reported is the risk of the reported (λ, ξ), by the own formula
+    assert opt.risk == pytest.approx(float(own_risk(sp, opt.lam, opt.xi)), rel=RTOL_EXACT)
+
+    def prof(loglam):
+        return float(own_profile(sp, np.array([10.0**loglam]))[0][0])
+
+    grid = np.linspace(-6, 8, 57)
+    vals = np.array([prof(g) for g in grid])
+    i = int(np.argmin(vals))
+    res = minimize_scalar(
+        prof, bracket=(grid[i - 1], grid[i], grid[i + 1]), method="golden", tol=1e-10
+    )
+    assert opt.risk <= res.fun * (1 + RTOL_OPT)
+    assert opt.risk == pytest.approx(res.fun, rel=1e-7)
+    assert opt.risk < opt.ridge.risk

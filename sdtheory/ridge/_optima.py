@@ -177,7 +177,7 @@ def optimal_ridge(sp, *, per_decade: int = 24) -> RidgeOptimum:
     sp = as_spectrum(sp)
     per_decade = check_int(per_decade, "per_decade", minimum=2)
     grid = _lam_grid(sp, per_decade)
-    R = np.asarray(sd_quadratic(sp, lam=grid).R)
+    R = np.asarray(ridge_risk(sp, lam=grid))  # O(block·r) memory for any grid length
     lim0 = float(filter_risk(sp, f=np.ones(sp.rank)))
     liminf = float(filter_risk(sp, f=np.zeros(sp.rank)))
     fun = lambda lam: float(sd_quadratic(sp, lam=lam).R)  # noqa: E731

@@ -16,8 +16,8 @@ import numpy as np
 
 from .._validate import check_broadcast, check_finite, check_positive
 from ._filters import oracle_filter, sd_filter
-from ._quadratic import _check_flag, _eval, _out, _rnd, _safe_div, sd_quadratic
-from ._spectrum import as_spectrum
+from ._quadratic import _check_flag, _lams, _out, _rnd, _safe_div
+from ._spectrum import Spectrum, as_spectrum
 
 __all__ = [
     "RiskParts",
@@ -140,7 +140,8 @@ def ridge_risk(sp, *, lam, return_parts: bool = False):
     lam = check_positive(lam, "lam")
     if _check_flag(return_parts, "return_parts"):
         return sd_risk(sp, lam=lam, xi=0.0, return_parts=True)
-    return sd_quadratic(sp, lam=lam).R
+    uniq, inv = np.unique(lam, return_inverse=True)
+    return _out(_coefficients(sp, uniq)["R"][inv.reshape(lam.shape)])
 
 
 def sd_risk(sp, *, lam, xi, teacher_lam=None, return_parts: bool = False):
@@ -196,22 +197,113 @@ def sd_risk(sp, *, lam, xi, teacher_lam=None, return_parts: bool = False):
     if _check_flag(return_parts, "return_parts"):
         f = sd_filter(sp.eigvals, lam=lam, xi=xi, teacher_lam=teacher_lam)
         return filter_risk(sp, f=f, return_parts=True)
+    # The coefficients depend on λ (and λ_t) only: evaluate them once per distinct value of the
+    # λ array itself (not of the broadcast grid, which would be sorted and copied), then form
+    # the grid from three per-λ vectors by broadcasting.
     if teacher_lam is None:
-        lam_b, xi_b = check_broadcast(lam=lam, xi=xi)
-        # evaluate the quadratic on the distinct λ only (grids are usually outer products)
-        uniq, inv = np.unique(lam_b, return_inverse=True)
-        q = _rnd(sp, uniq)
+        check_broadcast(lam=lam, xi=xi)
+        uniq, inv = np.unique(lam, return_inverse=True)
+        q = _coefficients(sp, uniq)
     else:
         lam_t = check_positive(teacher_lam, "teacher_lam")
-        lam_b, xi_b, lt_b = check_broadcast(lam=lam, xi=xi, teacher_lam=lam_t)
-        pairs = np.stack([lam_b.ravel(), lt_b.ravel()], axis=1)
+        check_broadcast(lam=lam, xi=xi, teacher_lam=lam_t)
+        lam_l, lt_l = check_broadcast(lam=lam, teacher_lam=lam_t)
+        pairs = np.stack([lam_l.ravel(), lt_l.ravel()], axis=1)
         uniq, inv = np.unique(pairs, axis=0, return_inverse=True)
-        q = _rnd(sp, uniq[:, 0].copy(), uniq[:, 1].copy())
-    inv = inv.reshape(lam_b.shape)
-    E = q["P"][inv] + q["D"][inv] * (xi_b - q["xi"][inv]) ** 2
+        q = _coefficients(sp, uniq[:, 0].copy(), uniq[:, 1].copy())
+        lam = lam_l
+    inv = inv.reshape(lam.shape)
+    # E = P + D (ξ − ξ*)², built in one grid-sized buffer
+    E = np.asarray(np.subtract(xi, q["xi"][inv]))
+    E *= E
+    E *= q["D"][inv]
+    E += q["P"][inv]
     # ξ = 0 is ridge: return R itself (already a sum of non-negative terms) so the identity
     # sd_risk(sp, lam=λ, xi=0) == ridge_risk(sp, lam=λ) holds exactly.
-    return _out(np.where(xi_b == 0, q["R"][inv], E))
+    zero = xi == 0
+    if zero.any():
+        np.copyto(E, q["R"][inv], where=zero)
+    return _out(E)
+
+
+_BLOCK = 1 << 17  # elements per (λ-block × r) buffer in _coefficients
+
+
+def _mv(m: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """``m @ v`` by NumPy's own loop (single-threaded BLAS calls stall on a busy machine)."""
+    return np.einsum("ij,j->i", m, v)
+
+
+def _coefficients(sp: Spectrum, lam: np.ndarray, lam_t: np.ndarray | None = None) -> dict:
+    """``R``, ``N``, ``D``, ``ξ*`` and the vertex ``P = min_ξ E`` for 1-D arrays of λ (and λ_t).
+
+    Diagonal weights: with ``a = s²/(s²+λ)``, ``b = 1 − a = λ/(s²+λ)``, ``b_t = λ_t/(s²+λ_t)``
+    (``= b`` without a teacher penalty), ``S_j = w_jθ_j²`` and ``V_j = σ²w_j/s_j²``
+
+    ``R = Σ b²S + a²V``, ``N = Σ a²b_tV − ab b_tS``, ``D = Σ a²b_t²(S + V)``,
+
+    each a matrix–vector product (:func:`_mv`) of an elementwise product of ``a``, ``b``, ``b_t``
+    (all in ``[0, 1]``: no overflow for any λ) with a vector over the spectrum. The vertex is the
+    risk of the filter ``f = a(1 − ξ*b_t)`` itself, ``P = Σ (b + ξ*ab_t)²S + a²(1 − ξ*b_t)²V``
+    (a sum of non-negative terms, so a risk far below the teacher's keeps its digits). A few
+    ``(block × r)`` buffers in all. Non-diagonal weights use
+    :func:`~sdtheory.ridge._quadratic._rnd`.
+    """
+    if not sp.is_diagonal:
+        return _rnd(sp, lam, lam_t)
+    ev = sp.eigvals
+    S = sp.weights * sp.signal_energy
+    V = sp.noise * sp.weight_diag / ev
+    SV = S + V
+    L, r = lam.size, ev.size
+    out = {k: np.empty(L) for k in ("R", "N", "D", "xi", "P")}
+    step = max(1, _BLOCK // max(r, 1))
+    for i in range(0, L, step):
+        lb = lam[i : i + step, None]
+        den = np.add(ev, lb)
+        a = np.divide(ev, den)
+        b = np.divide(lb, den, out=den)
+        if lam_t is None:
+            bt = b
+        else:
+            lt = lam_t[i : i + step, None]
+            bt = np.add(ev, lt)
+            np.divide(lt, bt, out=bt)
+        t = np.multiply(b, b)
+        R = _mv(t, S)
+        np.multiply(a, a, out=t)
+        R += _mv(t, V)
+        t *= bt
+        N = _mv(t, V)
+        t *= bt
+        D = _mv(t, SV)
+        np.multiply(a, b, out=t)
+        t *= bt
+        N -= _mv(t, S)
+        R += sp.null_risk
+        xi = _safe_div(N, D)[:, None]
+        # vertex: P = Σ (b + ξ*ab_t)²S + a²(1 − ξ*b_t)²V
+        np.multiply(a, bt, out=t)
+        t *= xi
+        t += b
+        t *= t
+        P = _mv(t, S)
+        np.multiply(bt, -xi, out=t)
+        t += 1.0
+        t *= a
+        t *= t
+        P += _mv(t, V)
+        sl = slice(i, i + lb.shape[0])
+        out["R"][sl], out["N"][sl], out["D"][sl], out["xi"][sl] = R, N, D, xi[:, 0]
+        out["P"][sl] = P + sp.null_risk
+    return out
+
+
+def _eval_fast(sp: Spectrum, lam, teacher_lam) -> tuple[dict, tuple]:
+    """:func:`_coefficients` on validated, broadcast ``lam`` (and ``teacher_lam``)."""
+    lam, lam_t = _lams(lam, teacher_lam)
+    q = _coefficients(sp, lam.ravel(), None if lam_t is None else lam_t.ravel())
+    return q, lam.shape
 
 
 def optimal_xi(sp, *, lam, teacher_lam=None):
@@ -255,7 +347,7 @@ def optimal_xi(sp, *, lam, teacher_lam=None):
     0.0
     """
     sp = as_spectrum(sp)
-    q, shape = _eval(sp, lam, teacher_lam)
+    q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(q["xi"].reshape(shape))
 
 
@@ -295,7 +387,7 @@ def sd_min_risk(sp, *, lam, teacher_lam=None):
     True
     """
     sp = as_spectrum(sp)
-    q, shape = _eval(sp, lam, teacher_lam)
+    q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(q["P"].reshape(shape))
 
 
@@ -338,7 +430,7 @@ def sd_gain(sp, *, lam, teacher_lam=None):
     True
     """
     sp = as_spectrum(sp)
-    q, shape = _eval(sp, lam, teacher_lam)
+    q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(_safe_div(q["N"] ** 2, q["D"]).reshape(shape))
 
 

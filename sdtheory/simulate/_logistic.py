@@ -19,6 +19,7 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
+import jax.scipy.linalg
 import numpy as np
 import pandas as pd
 
@@ -40,6 +41,21 @@ def _link(z, binary):
     return jax.nn.sigmoid(z) if binary else jax.nn.softmax(z, axis=-1)
 
 
+def _hess_features(X, p):
+    """``Σ_i (diag(p_i) − p_ip_iᵀ) ⊗ x_ix_iᵀ`` as a ``(D·K, D·K)`` matrix (index ``a·K + k``).
+
+    By matrix products, no ``N × D × D × K × K`` intermediate: with ``B_{i,(a,k)} = x_ia p_ik``
+    the ``−ppᵀ`` part is ``−BᵀB`` and the ``diag(p)`` part is block diagonal over classes,
+    ``Xᵀ diag(p_k) X = (XᵀB)[:, k-th columns]``.
+    """
+    N, D = X.shape
+    K = p.shape[1]
+    B = (X[:, :, None] * p[:, None, :]).reshape(N, D * K)
+    C = (X.T @ B).reshape(D, D, K)  # C[b, a, k] = Σ_i x_ib x_ia p_ik
+    diag = jnp.einsum("bak,kl->akbl", C, jnp.eye(K, dtype=X.dtype)).reshape(D * K, D * K)
+    return diag - B.T @ B
+
+
 def _newton(A, q, lam, gram, n_iter, tol=1e-10):
     """One problem: ``A`` is ``X (N, D)`` or ``G (N, N)``; returns ``(coef, logits, grad_norm)``."""
     binary = q.ndim == 1
@@ -48,13 +64,12 @@ def _newton(A, q, lam, gram, n_iter, tol=1e-10):
     D = A.shape[1]
     shape = (D,) if binary else (D, K)
 
-    def obj(c):
-        z = A @ c
+    def obj_at(c, z):
+        """Objective at ``c`` with logits ``z = A c`` already formed."""
         pen = jnp.sum(c * z) if gram else jnp.sum(c * c)
         return _loss(z, q) + 0.5 * lam * pen
 
-    def grad_and_step(c):
-        z = A @ c
+    def grad_and_step(c, z):
         p = _link(z, binary)
         if gram:
             r = p - q + lam * c
@@ -69,25 +84,26 @@ def _newton(A, q, lam, gram, n_iter, tol=1e-10):
             gn = jnp.linalg.norm(r)
         else:
             g = A.T @ (p - q) + lam * c
+            # the features Hessian is symmetric positive definite (λ > 0): Cholesky
             if binary:
                 H = (A.T * (p * (1 - p))) @ A + lam * jnp.eye(D)
-                d = -jnp.linalg.solve(H, g)
+                d = -jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(H), g)
             else:
-                S = jnp.einsum("ik,kl->ikl", p, jnp.eye(K)) - p[:, :, None] * p[:, None, :]
-                H = jnp.einsum("ia,ib,ikl->akbl", A, A, S).reshape(D * K, D * K) + lam * jnp.eye(
-                    D * K
-                )
-                d = -jnp.linalg.solve(H, g.ravel()).reshape(D, K)
+                H = _hess_features(A, p) + lam * jnp.eye(D * K)
+                d = -jax.scipy.linalg.cho_solve(jax.scipy.linalg.cho_factor(H), g.ravel())
+                d = d.reshape(D, K)
             gn = jnp.linalg.norm(g)
         return g, d, gn
 
     def body(state):
         it, c, _gn_prev, polished = state
-        g, d, gn = grad_and_step(c)
-        f0 = obj(c)
+        z = A @ c
+        g, d, gn = grad_and_step(c, z)
+        f0 = obj_at(c, z)
         slope = jnp.sum(g * d)
         steps = jnp.asarray(_STEPS, dtype=c.dtype)
-        fs = jax.vmap(lambda t: obj(c + t * d))(steps)
+        zd = A @ d  # logits along the step are z + t·zd: one product for all step sizes
+        fs = jax.vmap(lambda t: obj_at(c + t * d, z + t * zd))(steps)
         ok = fs <= f0 + 1e-4 * steps * slope
         t = jnp.where(ok.any(), steps[jnp.argmax(ok)], 0.0)
         t = jnp.where(-slope < 1e-13 * (1.0 + jnp.abs(f0)), 1.0, t)
@@ -100,8 +116,9 @@ def _newton(A, q, lam, gram, n_iter, tol=1e-10):
 
     c0 = jnp.zeros(shape, dtype=A.dtype)
     _, c, _, _ = jax.lax.while_loop(cond, body, (0, c0, jnp.inf, False))
-    _, _, gn = grad_and_step(c)
-    return c, A @ c, gn
+    z = A @ c
+    _, _, gn = grad_and_step(c, z)
+    return c, z, gn
 
 
 def _as_real(x, name):
