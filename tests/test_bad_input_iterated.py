@@ -82,9 +82,9 @@ CASES = [
     (
         "multistep_risk",
         it.multistep_risk,
-        {"sp": SP},
+        {"problem": SP},
         {"lam": 1.0, "xis": [0.5], "return_parts": False},
-        {"sp": "spectrum", "lam": "pos_array", "xis": "xis", "return_parts": "flag"},
+        {"problem": "spectrum", "lam": "pos_array", "xis": "xis", "return_parts": "flag"},
     ),
     ("xis_to_poly", it.xis_to_poly, {"xis": [0.5, 2.0]}, {}, {"xis": "xis"}),
     (
@@ -97,24 +97,24 @@ CASES = [
     (
         "schedule_quadratic",
         it.schedule_quadratic,
-        {"sp": SP},
+        {"problem": SP},
         {"lam": 1.0, "steps": 2},
-        {"sp": "spectrum", "lam": "pos_scalar", "steps": "count0"},
+        {"problem": "spectrum", "lam": "pos_scalar", "steps": "count0"},
     ),
     (
         "optimal_schedule",
         it.optimal_schedule,
-        {"sp": SP},
+        {"problem": SP},
         {"lam": 1.0, "steps": 2, "warn": False},
-        {"sp": "spectrum", "lam": "pos_scalar", "steps": "count1", "warn": "flag"},
+        {"problem": "spectrum", "lam": "pos_scalar", "steps": "count1", "warn": "flag"},
     ),
     (
         "optimal_multistep",
         it.optimal_multistep,
-        {"sp": SP},
+        {"problem": SP},
         {"steps": 1, "per_decade": 2, "decades": 1.0, "warn": False},
         {
-            "sp": "spectrum",
+            "problem": "spectrum",
             "steps": "count1",
             "per_decade": "count2",
             "decades": "pos_scalar",
@@ -138,16 +138,16 @@ CASES = [
     (
         "optimal_alpha_expected",
         it.optimal_alpha_expected,
-        {"sp": SP},
+        {"problem": SP},
         {"lam": 1.0, "prev_filter": [0.5, 0.5]},
-        {"sp": "spectrum", "lam": "pos_scalar", "prev_filter": "vector2"},
+        {"problem": "spectrum", "lam": "pos_scalar", "prev_filter": "vector2"},
     ),
     (
         "expected_alpha_path",
         it.expected_alpha_path,
-        {"sp": SP},
+        {"problem": SP},
         {"lam": 1.0, "steps": 2},
-        {"sp": "spectrum", "lam": "pos_scalar", "steps": "count0"},
+        {"problem": "spectrum", "lam": "pos_scalar", "steps": "count0"},
     ),
     (
         "oracle_alpha_path",
@@ -300,7 +300,9 @@ def test_problem_objects_are_accepted_and_others_refused_with_the_name():
             it.optimal_schedule(prob, lam=1.0, steps=1).risk
             == it.optimal_schedule(sp, lam=1.0, steps=1).risk
         )
-    with pytest.raises(TypeError, match="sp must be a Spectrum, LinearProblem or KernelProblem"):
+    with pytest.raises(
+        TypeError, match="problem must be a Spectrum, LinearProblem or KernelProblem"
+    ):
         it.expected_alpha_path(X, lam=1.0, steps=1)
 
 

@@ -127,19 +127,22 @@ CALLS = {
         positional(ridge.sd_filter, "eigvals", dict(eigvals=[4.0, 1.0], lam=1.0, xi=0.5)),
         {"eigvals": "number", "lam": "number", "xi": "number", "teacher_lam": "optional"},
     ),
-    "oracle_filter": (positional(ridge.oracle_filter, "sp", dict(sp=SP)), {"sp": "problem"}),
+    "oracle_filter": (
+        positional(ridge.oracle_filter, "problem", dict(problem=SP)),
+        {"problem": "problem"},
+    ),
     "filter_risk": (
-        positional(ridge.filter_risk, "sp", dict(sp=SP, f=[0.5, 0.5])),
-        {"sp": "problem", "f": "number", "return_parts": "flag"},
+        positional(ridge.filter_risk, "problem", dict(problem=SP, f=[0.5, 0.5])),
+        {"problem": "problem", "f": "number", "return_parts": "flag"},
     ),
     "ridge_risk": (
-        positional(ridge.ridge_risk, "sp", dict(sp=SP, lam=1.0)),
-        {"sp": "problem", "lam": "number", "return_parts": "flag"},
+        positional(ridge.ridge_risk, "problem", dict(problem=SP, lam=1.0)),
+        {"problem": "problem", "lam": "number", "return_parts": "flag"},
     ),
     "sd_risk": (
-        positional(ridge.sd_risk, "sp", dict(sp=SP, lam=1.0, xi=0.5)),
+        positional(ridge.sd_risk, "problem", dict(problem=SP, lam=1.0, xi=0.5)),
         {
-            "sp": "problem",
+            "problem": "problem",
             "lam": "number",
             "xi": "number",
             "teacher_lam": "optional",
@@ -148,20 +151,23 @@ CALLS = {
     ),
     **{
         name: (
-            positional(getattr(ridge, name), "sp", dict(sp=SP, lam=1.0)),
-            {"sp": "problem", "lam": "number", "teacher_lam": "optional"},
+            positional(getattr(ridge, name), "problem", dict(problem=SP, lam=1.0)),
+            {"problem": "problem", "lam": "number", "teacher_lam": "optional"},
         )
         for name in LAM_FUNCS
     },
     "optimal_ridge": (
-        positional(ridge.optimal_ridge, "sp", dict(sp=SP)),
-        {"sp": "problem", "per_decade": "count"},
+        positional(ridge.optimal_ridge, "problem", dict(problem=SP)),
+        {"problem": "problem", "per_decade": "count"},
     ),
     "optimal_sd": (
-        positional(ridge.optimal_sd, "sp", dict(sp=SP)),
-        {"sp": "problem", "per_decade": "count"},
+        positional(ridge.optimal_sd, "problem", dict(problem=SP)),
+        {"problem": "problem", "per_decade": "count"},
     ),
-    "oracle_risk": (positional(ridge.oracle_risk, "sp", dict(sp=SP)), {"sp": "problem"}),
+    "oracle_risk": (
+        positional(ridge.oracle_risk, "problem", dict(problem=SP)),
+        {"problem": "problem"},
+    ),
     "Spectrum": (
         lambda **kw: ridge.Spectrum(
             **{**dict(eigvals=[4.0, 1.0], signal_energy=[1.0, 2.0], noise=1.0), **kw}

@@ -300,7 +300,7 @@ def test_optimal_schedule_errors():
     sp = Spectrum(eigvals=[1.0], signal_energy=[1.0], noise=1.0)
     with pytest.raises(ValueError, match="steps must be >= 1"):
         optimal_schedule(sp, lam=1.0, steps=0)
-    with pytest.raises(TypeError, match="sp must be a Spectrum"):
+    with pytest.raises(TypeError, match="problem must be a Spectrum"):
         optimal_schedule([1.0], lam=1.0, steps=1)
     with pytest.raises(ValueError, match="lam must be a real number in"):
         optimal_schedule(sp, lam=-1.0, steps=1)

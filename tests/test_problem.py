@@ -102,7 +102,7 @@ def test_problems_are_read_only_and_with_noise_revalidates():
 def test_from_problem_rejects_other_objects():
     with pytest.raises(TypeError, match="problem"):
         Spectrum.from_problem("X")
-    with pytest.raises(TypeError, match="sp"):
+    with pytest.raises(TypeError, match="problem must be a Spectrum"):
         sdt.sd_risk(X, lam=1.0, xi=0.5)
 
 

@@ -160,7 +160,7 @@ def test_functions_reject_a_non_spectrum(fn):
         if fn in (sd.optimal_ridge, sd.optimal_sd, sd.oracle_risk, sd.oracle_filter)
         else {"lam": 1.0}
     )
-    with pytest.raises(TypeError, match="sp"):
+    with pytest.raises(TypeError, match="problem must be a Spectrum"):
         fn(dict(eigvals=[1.0]), **kwargs)
 
 
@@ -193,7 +193,7 @@ def test_sd_risk_bad_input():
         sd.sd_risk(SP, lam=1.0, xi=0.0, teacher_lam=0.0)
     with pytest.raises(ValueError, match="lam and xi"):
         sd.sd_risk(SP, lam=[1.0, 2.0], xi=[0.0, 1.0, 2.0], return_parts=True)
-    with pytest.raises(TypeError, match="sp"):
+    with pytest.raises(TypeError, match="problem must be a Spectrum"):
         sd.sd_risk("sp", lam=1.0, xi=0.0)
 
 
@@ -225,7 +225,7 @@ def test_filter_risk_bad_input():
         sd.filter_risk(SP, f=[1.0, np.nan])
     with pytest.raises(ValueError, match="f"):
         sd.filter_risk(SP, f=[])
-    with pytest.raises(TypeError, match="sp"):
+    with pytest.raises(TypeError, match="problem must be a Spectrum"):
         sd.filter_risk(None, f=[1.0, 1.0])
 
 

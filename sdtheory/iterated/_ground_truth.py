@@ -151,12 +151,12 @@ def ground_truth_convergence_rate(eigvals, *, lam, alpha) -> np.ndarray | float:
     return float(res) if res.ndim == 0 else res
 
 
-def optimal_alpha_expected(sp, *, lam, prev_filter) -> float:
+def optimal_alpha_expected(problem, *, lam, prev_filter) -> float:
     r"""Label weight ``α`` minimizing the expected risk of the next step, given the previous filter.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     lam : float
         ``λ > 0``.
     prev_filter : array_like, shape (r,)
@@ -186,7 +186,7 @@ def optimal_alpha_expected(sp, *, lam, prev_filter) -> float:
     >>> optimal_alpha_expected(sp, lam=1.0, prev_filter=b1) > 1  # no noise: undo shrinkage
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = lam_arg(lam, scalar=True)
     b = check_finite(prev_filter, "prev_filter")
     if b.shape != (sp.rank,):
@@ -223,12 +223,12 @@ class AlphaPath:
     coef: np.ndarray | None = None
 
 
-def expected_alpha_path(sp, *, lam, steps: int) -> AlphaPath:
+def expected_alpha_path(problem, *, lam, steps: int) -> AlphaPath:
     r"""Greedy per-step ``α`` minimizing the *expected* risk of each step in turn.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     lam : float
         ``λ > 0``.
     steps : int
@@ -258,7 +258,7 @@ def expected_alpha_path(sp, *, lam, steps: int) -> AlphaPath:
     >>> bool(np.all(p.risks[1:] <= p.risks[0] + 1e-15))   # α = 1 would repeat the teacher
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = lam_arg(lam, scalar=True)
     steps = check_int(steps, "steps", minimum=0)
     a = sp.eigvals / (sp.eigvals + lam)

@@ -98,12 +98,12 @@ def multistep_filter(eigvals, *, lam, xis) -> np.ndarray:
     return _filter_pair(eigvals, lam, xis)[0]
 
 
-def multistep_risk(sp, *, lam, xis, return_parts: bool = False, per_step: bool = False):
+def multistep_risk(problem, *, lam, xis, return_parts: bool = False, per_step: bool = False):
     r"""Fixed-design risk of k-step self-distillation with weights ``ξ_1..ξ_k`` on the teacher.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     lam : array_like
         ``λ > 0`` (summed-loss scale).
     xis : array_like, shape (k,) or (..., k)
@@ -158,7 +158,7 @@ def multistep_risk(sp, *, lam, xis, return_parts: bool = False, per_step: bool =
     >>> bool(abs(r[2] - multistep_risk(sp, lam=1.0, xis=[2.0, 0.5])) < 1e-12)
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     if not isinstance(return_parts, (bool, np.bool_)):
         raise TypeError(f"return_parts must be True or False, got {type(return_parts).__name__}")
     if not isinstance(per_step, (bool, np.bool_)):

@@ -53,12 +53,12 @@ def _frisk(sp: Spectrum, f: np.ndarray) -> float:
     return float(bias + var)
 
 
-def schedule_quadratic(sp, *, lam, steps: int):
+def schedule_quadratic(problem, *, lam, steps: int):
     r"""The k-step risk as a quadratic in ``ξ̄``: ``E(ξ̄) = ξ̄ᵀQξ̄ − 2qᵀξ̄ + c``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     lam : float
         ``λ > 0`` (summed-loss scale).
     steps : int
@@ -91,7 +91,7 @@ def schedule_quadratic(sp, *, lam, steps: int):
     >>> bool(abs(xb @ Q @ xb - 2 * q @ xb + c - risk) < 1e-12)
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = lam_arg(lam, scalar=True)
     k = check_int(steps, "steps", minimum=0)
     a = sp.eigvals / (sp.eigvals + lam)
@@ -209,12 +209,12 @@ def _schedule(sp: Spectrum, lam: float, k: int, L, fstar, warn: bool, stacklevel
     )
 
 
-def optimal_schedule(sp, *, lam, steps: int, warn: bool = True) -> OptimalSchedule:
+def optimal_schedule(problem, *, lam, steps: int, warn: bool = True) -> OptimalSchedule:
     r"""The k-step schedule ``ξ_1..ξ_k`` of minimal fixed-design risk at fixed ``λ``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     lam : float
         Ridge penalty ``λ > 0`` (same at every step, summed-loss scale).
     steps : int
@@ -256,7 +256,7 @@ def optimal_schedule(sp, *, lam, steps: int, warn: bool = True) -> OptimalSchedu
     >>> bool(abs(opt.risk - opt.oracle_risk) < 1e-10)   # k = 2 distinct eigenvalues
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = lam_arg(lam, scalar=True)
     k = check_int(steps, "steps", minimum=1)
     if not isinstance(warn, (bool, np.bool_)):
@@ -299,13 +299,13 @@ class MultistepOptimum:
 
 
 def optimal_multistep(
-    sp, *, steps: int, per_decade: int = 8, decades: float = 4.0, warn: bool = True
+    problem, *, steps: int, per_decade: int = 8, decades: float = 4.0, warn: bool = True
 ) -> MultistepOptimum:
     r"""Jointly optimal ``(λ, ξ_1..ξ_k)`` for k-step self-distillation.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
     steps : int
         Number ``k ≥ 1`` of distillation steps after the teacher.
     per_decade : int
@@ -357,7 +357,7 @@ def optimal_multistep(
     >>> bool(opt.risk <= opt.ridge.risk + 1e-12)
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     k = check_int(steps, "steps", minimum=1)
     per_decade = check_int(per_decade, "per_decade", minimum=2)
     dec = check_scalar(decades, "decades", low=0.0, low_open=True)

@@ -121,12 +121,12 @@ def sd_filter(eigvals, *, lam, xi, teacher_lam=None) -> np.ndarray:
     return a_s * (1.0 - _expand(xi, ev) * one_minus_at)
 
 
-def oracle_filter(sp) -> np.ndarray:
+def oracle_filter(problem) -> np.ndarray:
     r"""The best filter for the problem: the minimizer of the expected risk over all ``f ∈ ℝʳ``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
 
     Returns
@@ -158,7 +158,7 @@ def oracle_filter(sp) -> np.ndarray:
     >>> oracle_filter(sp)
     array([0.8, 0.5])
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     ev, g2 = sp.eigvals, sp.noise
     if sp.is_diagonal:
         num = ev * sp.signal_energy
@@ -167,6 +167,7 @@ def oracle_filter(sp) -> np.ndarray:
             f = np.where(den > 0, num / np.where(den > 0, den, 1.0), 1.0)
         return f
     theta = sp.signal
+    assert theta is not None  # a Spectrum with a weight matrix always carries its signal
     A = theta[:, None] * sp.weight_matrix * theta[None, :] + g2 * np.diag(sp.weight_diag / ev)
     rhs = A @ np.ones_like(theta) - g2 * sp.weight_diag / ev + theta * sp.null_cross
     # (ΘMΘ + σ²D) f = ΘMΘ1 + Θh; ΘMΘ1 = A1 − σ²D1.

@@ -133,12 +133,12 @@ def _scale(sp: Spectrum) -> float:
     return max(float(ridge_risk(sp, lam=float(np.median(sp.eigvals)))), 1e-300)
 
 
-def optimal_ridge(sp, *, per_decade: int = 24) -> RidgeOptimum:
+def optimal_ridge(problem, *, per_decade: int = 24) -> RidgeOptimum:
     r"""Optimal ridge penalty ``λ* = argmin_λ R(λ)`` (global search over ``log λ``).
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     per_decade : int
         Grid points per decade of ``λ`` before local refinement. The grid spans
@@ -174,7 +174,7 @@ def optimal_ridge(sp, *, per_decade: int = 24) -> RidgeOptimum:
     >>> round(optimal_ridge(sp).lam, 8)   # equal θ_j²: λ* = σ²/θ²
     3.0
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     per_decade = check_int(per_decade, "per_decade", minimum=2)
     grid = _lam_grid(sp, per_decade)
     R = np.asarray(ridge_risk(sp, lam=grid))  # O(block·r) memory for any grid length
@@ -227,7 +227,7 @@ def _boundary_limits(sp: Spectrum):
     return out
 
 
-def optimal_sd(sp, *, per_decade: int = 24) -> SDOptimum:
+def optimal_sd(problem, *, per_decade: int = 24) -> SDOptimum:
     r"""Globally optimal one-step self-distillation over ``(λ, ξ)``.
 
     ``E(λ, ξ)`` is convex in ``ξ`` but not jointly convex, and the profile
@@ -237,7 +237,7 @@ def optimal_sd(sp, *, per_decade: int = 24) -> SDOptimum:
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     per_decade : int
         Grid density (points per decade of ``λ``) over ``[10⁻⁶ min s², 10⁶ max s²]``, widened
@@ -279,7 +279,7 @@ def optimal_sd(sp, *, per_decade: int = 24) -> SDOptimum:
     >>> opt.boundary is None and opt.risk < opt.ridge.risk
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     per_decade = check_int(per_decade, "per_decade", minimum=2)
     grid = _lam_grid(sp, per_decade)
     P = np.asarray(sd_min_risk(sp, lam=grid))

@@ -156,12 +156,12 @@ def _eval(sp: Spectrum, lam, teacher_lam) -> tuple[dict, tuple]:
     return q, lam.shape
 
 
-def sd_quadratic(sp, *, lam, teacher_lam=None) -> SDQuadratic:
+def sd_quadratic(problem, *, lam, teacher_lam=None) -> SDQuadratic:
     r"""Coefficients ``R, N, D`` of the one-step risk ``E(λ, ξ) = R − 2ξN + ξ²D``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Ridge penalties ``λ > 0`` (any shape; summed-loss scale ``‖y − Xθ‖² + λ‖θ‖²``).
@@ -204,7 +204,7 @@ def sd_quadratic(sp, *, lam, teacher_lam=None) -> SDQuadratic:
     >>> round(q.N / q.D, 6) == round(float(optimal_xi(sp, lam=1.0)), 6)
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval(sp, lam, teacher_lam)
     return SDQuadratic(
         R=_out(q["R"].reshape(shape)), N=_out(q["N"].reshape(shape)), D=_out(q["D"].reshape(shape))

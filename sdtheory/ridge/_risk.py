@@ -44,12 +44,12 @@ class RiskParts:
     total: np.ndarray | float
 
 
-def filter_risk(sp, *, f, return_parts: bool = False):
+def filter_risk(problem, *, f, return_parts: bool = False):
     r"""Fixed-design risk of an arbitrary spectral filter.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     f : array_like, shape (..., r)
         Filter values (finite); leading axes are a batch of filters.
@@ -83,7 +83,7 @@ def filter_risk(sp, *, f, return_parts: bool = False):
     >>> float(filter_risk(sp, f=[1.0, 1.0]))   # least squares: σ² Σ 1/s²
     1.25
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     return_parts = _check_flag(return_parts, "return_parts")
     f = check_finite(f, "f")
     if f.shape[-1:] != (sp.rank,):
@@ -101,12 +101,12 @@ def filter_risk(sp, *, f, return_parts: bool = False):
     return _out(total)
 
 
-def ridge_risk(sp, *, lam, return_parts: bool = False):
+def ridge_risk(problem, *, lam, return_parts: bool = False):
     r"""Fixed-design risk ``R(λ)`` of ridge regression (the teacher).
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Ridge penalty ``λ > 0`` (summed-loss scale ``‖y − Xθ‖² + λ‖θ‖²``).
@@ -136,7 +136,7 @@ def ridge_risk(sp, *, lam, return_parts: bool = False):
     >>> ridge_risk(sp, lam=1.0)   # (1/2)²·1 + (1/2)²·1
     0.5
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = check_positive(lam, "lam")
     if _check_flag(return_parts, "return_parts"):
         return sd_risk(sp, lam=lam, xi=0.0, return_parts=True)
@@ -144,12 +144,12 @@ def ridge_risk(sp, *, lam, return_parts: bool = False):
     return _out(_coefficients(sp, uniq)["R"][inv.reshape(lam.shape)])
 
 
-def sd_risk(sp, *, lam, xi, teacher_lam=None, return_parts: bool = False):
+def sd_risk(problem, *, lam, xi, teacher_lam=None, return_parts: bool = False):
     r"""Fixed-design risk of the one-step self-distillation student, broadcasting over ``λ``, ``ξ``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Student (and teacher) ridge penalty ``λ > 0`` (summed-loss scale).
@@ -191,7 +191,7 @@ def sd_risk(sp, *, lam, xi, teacher_lam=None, return_parts: bool = False):
     >>> sd_risk(sp, lam=[[0.5], [1.0]], xi=[0.0, 1.0, 2.0]).shape
     (2, 3)
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     lam = check_positive(lam, "lam")
     xi = check_finite(xi, "xi")
     if _check_flag(return_parts, "return_parts"):
@@ -306,12 +306,12 @@ def _eval_fast(sp: Spectrum, lam, teacher_lam) -> tuple[dict, tuple]:
     return q, lam.shape
 
 
-def optimal_xi(sp, *, lam, teacher_lam=None):
+def optimal_xi(problem, *, lam, teacher_lam=None):
     r"""Closed-form optimal distillation weight ``ξ*(λ) = N(λ)/D(λ)``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Student (and teacher) ridge penalty ``λ > 0`` (summed-loss scale).
@@ -346,17 +346,17 @@ def optimal_xi(sp, *, lam, teacher_lam=None):
     >>> float(optimal_xi(sp, lam=1.0))   # λ = σ²/θ² is ridge-optimal in 1-D: no distillation
     0.0
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(q["xi"].reshape(shape))
 
 
-def sd_min_risk(sp, *, lam, teacher_lam=None):
+def sd_min_risk(problem, *, lam, teacher_lam=None):
     r"""Risk at the optimal ``ξ`` for each ``λ``: ``min_ξ E(λ, ξ) = R − N²/D``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Ridge penalty ``λ > 0`` (summed-loss scale).
@@ -386,17 +386,17 @@ def sd_min_risk(sp, *, lam, teacher_lam=None):
     >>> bool(sd_min_risk(sp, lam=1.0) <= ridge_risk(sp, lam=1.0))
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(q["P"].reshape(shape))
 
 
-def sd_gain(sp, *, lam, teacher_lam=None):
+def sd_gain(problem, *, lam, teacher_lam=None):
     r"""Gain of optimal one-step SD over its teacher, ``R − min_ξ E = N²/D = λ²R'(λ)²/(4D)``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
     lam : array_like
         Ridge penalty ``λ > 0`` (summed-loss scale).
@@ -429,17 +429,17 @@ def sd_gain(sp, *, lam, teacher_lam=None):
     >>> bool(sd_gain(sp, lam=1.0) > 0)
     True
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval_fast(sp, lam, teacher_lam)
     return _out(_safe_div(q["N"] ** 2, q["D"]).reshape(shape))
 
 
-def oracle_risk(sp) -> float:
+def oracle_risk(problem) -> float:
     r"""Risk of the oracle filter (:func:`~sdtheory.oracle_filter`): a lower bound for every filter.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem.
 
     Returns
@@ -464,5 +464,5 @@ def oracle_risk(sp) -> float:
     >>> oracle_risk(sp)
     0.5
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     return float(filter_risk(sp, f=oracle_filter(sp)))

@@ -344,17 +344,17 @@ class Spectrum:
         )
 
 
-def as_spectrum(sp, name: str = "sp") -> Spectrum:
+def as_spectrum(problem, name: str = "problem") -> Spectrum:
     """A :class:`Spectrum` from a spectrum, :class:`~sdtheory.LinearProblem` or
     :class:`~sdtheory.KernelProblem`.
 
     Every theory function that takes a spectrum calls this first, so a problem object can be
     passed wherever a spectrum is expected. Anything else raises a ``TypeError`` naming ``name``.
     """
-    if isinstance(sp, Spectrum):
-        return sp
-    if isinstance(sp, (LinearProblem, KernelProblem)):
-        return Spectrum.from_problem(sp)
+    if isinstance(problem, Spectrum):
+        return problem
+    if isinstance(problem, (LinearProblem, KernelProblem)):
+        return Spectrum.from_problem(problem)
     raise TypeError(
-        f"{name} must be a Spectrum, LinearProblem or KernelProblem, got {type(sp).__name__}"
+        f"{name} must be a Spectrum, LinearProblem or KernelProblem, got {type(problem).__name__}"
     )

@@ -16,12 +16,12 @@ from ._spectrum import as_spectrum
 __all__ = ["xi_above_one_noise_threshold", "optimal_xi_noise_limits"]
 
 
-def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
+def xi_above_one_noise_threshold(problem, *, lam, teacher_lam=None):
     r"""Noise variance ``σ₁²(λ)`` above which the optimal ``ξ*`` exceeds 1.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem (its own noise level is ignored).
     lam : array_like
         Ridge penalty ``λ > 0`` (summed-loss scale).
@@ -61,7 +61,7 @@ def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
     >>> float(xi_above_one_noise_threshold(sp, lam=1.0))   # 1·(2+1)/1
     3.0
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval(sp, lam, teacher_lam)
     num, den = q["thr_num"], q["thr_den"]
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -69,12 +69,12 @@ def xi_above_one_noise_threshold(sp, *, lam, teacher_lam=None):
     return _out(thr.reshape(shape))
 
 
-def optimal_xi_noise_limits(sp, *, lam, teacher_lam=None):
+def optimal_xi_noise_limits(problem, *, lam, teacher_lam=None):
     r"""Limits of ``ξ*(λ)`` as the noise variance ``σ² → 0`` and ``σ² → ∞``.
 
     Parameters
     ----------
-    sp : Spectrum, LinearProblem or KernelProblem
+    problem : Spectrum, LinearProblem or KernelProblem
         The problem (its own noise level is ignored).
     lam : array_like
         Ridge penalty ``λ > 0`` (summed-loss scale).
@@ -109,7 +109,7 @@ def optimal_xi_noise_limits(sp, *, lam, teacher_lam=None):
     >>> float(hi)   # 1 + s²/λ
     3.0
     """
-    sp = as_spectrum(sp)
+    sp = as_spectrum(problem)
     q, shape = _eval(sp, lam, teacher_lam)
     N0, N1, D0, D1 = q["N0"], q["N1"], q["D0"], q["D1"]
     hi = _safe_div(N1, D1)
