@@ -9,6 +9,7 @@ check [--quick] [--z Z] [--csv FILE] [NAMES...]
 list                                       list registered figures and checks
 gallery [--out FILE] [--images DIR]        write the figure gallery (markdown) from the registry
 bridge ...                                 deep-net self-distillation experiment
+bridge-predict [--out DIR] ...             ridge-theory prediction vs measured best xi (bridge)
 
 Rules every subcommand follows: output paths are checked before any computing (an existing file
 where a folder belongs, a path under a file, or an unwritable folder is refused); a bad argument
@@ -233,6 +234,13 @@ def build_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bridge", help="deep-net SD experiment on bundled data")
     bridge_cli.add_arguments(b)
     b.set_defaults(func=bridge_cli.run)
+    from .bridge import _predict_cli as predict_cli
+
+    bp = sub.add_parser(
+        "bridge-predict", help="predicted (ridge theory) vs measured best xi of the deep-net bridge"
+    )
+    predict_cli.add_arguments(bp)
+    bp.set_defaults(func=predict_cli.run)
     return p
 
 

@@ -2,7 +2,9 @@
 names the argument (strings, None, complex numbers, arrays where a scalar belongs, NaN/inf,
 non-integer or non-positive counts, fractions outside their range).
 
-All arguments are checked before any training, so none of these calls imports or runs JAX.
+All arguments are checked before any training, so none of these calls imports or runs JAX. The
+settings of :func:`run_bridge` are the fields of :class:`BridgeConfig`, checked when the config
+is built (``BridgeConfig(**kw)``) and again when they are given to ``run_bridge`` as overrides.
 """
 
 from __future__ import annotations
@@ -13,9 +15,7 @@ import pytest
 
 import sdtheory.bridge as B
 
-SMALL = dict(
-    model="linear", corruption=0.3, xis=(0.0, 2.0), seeds=1, quick=True, steps=5, progress=False
-)
+SMALL = dict(model="linear", corruption=0.3, xis=(0.0, 2.0), seeds=1, quick=True, steps=5)
 
 BAD_RUN = [
     # strings, None and complex numbers where numbers belong
@@ -27,8 +27,13 @@ BAD_RUN = [
     ("xis", (1j,)),
     ("lr", "fast"),
     ("lr", 1j),
-    ("weight_decay", "a"),
-    ("weight_decay", 1j),
+    ("teacher_lam", "a"),
+    ("teacher_lam", 1j),
+    ("student_lam", "a"),
+    ("student_lam", (1.0, None)),
+    ("temperature", "hot"),
+    ("temperature", None),
+    ("channels", "8"),
     ("tol", "x"),
     ("seed", "0"),
     ("seed", None),
@@ -43,7 +48,7 @@ BAD_RUN = [
     ("chunk", "10"),
     ("max_steps", "3"),
     ("quick", "yes"),
-    ("progress", "no"),
+    ("quick", None),
     ("dataset", 3),
     ("dataset", None),
     ("model", 3),
@@ -51,7 +56,8 @@ BAD_RUN = [
     ("dtype", "float16"),
     # an array where a scalar belongs
     ("lr", np.ones(2)),
-    ("weight_decay", np.ones(2)),
+    ("teacher_lam", np.ones((2, 2))),
+    ("temperature", np.ones((2, 2))),
     ("val_fraction", np.array([0.2, 0.3])),
     ("tol", np.ones(3)),
     ("seed", np.array([1, 2])),
@@ -65,8 +71,11 @@ BAD_RUN = [
     ("xis", (float("-inf"),)),
     ("lr", float("inf")),
     ("lr", float("nan")),
-    ("weight_decay", float("nan")),
-    ("weight_decay", float("inf")),
+    ("teacher_lam", float("nan")),
+    ("teacher_lam", float("inf")),
+    ("student_lam", float("nan")),
+    ("temperature", float("inf")),
+    ("temperature", float("nan")),
     ("tol", float("nan")),
     # non-integer or non-positive counts
     ("seeds", 2.5),
@@ -78,6 +87,8 @@ BAD_RUN = [
     ("steps", 0),
     ("width", 8.0),
     ("width", 0),
+    ("channels", 0),
+    ("channels", 2.5),
     ("depth", 1.5),
     ("depth", 0),
     ("depth", 3),
@@ -97,7 +108,12 @@ BAD_RUN = [
     ("test_fraction", 1.0),
     ("lr", 0.0),
     ("lr", -1.0),
-    ("weight_decay", -1e-3),
+    ("teacher_lam", -1e-3),
+    ("student_lam", (1.0, -1.0)),
+    ("student_lam", (1.0, 1.0)),
+    ("temperature", 0.0),
+    ("temperature", -1.0),
+    ("temperature", ()),
     ("tol", 0.0),
     ("xis", ()),
     ("xis", (1.0, 1.0)),
@@ -106,16 +122,46 @@ BAD_RUN = [
     ("model", "resnet"),
     ("corruption_kind", "pairwise"),
     ("dataset", "mnist"),
-    ("weight_decay", {"cnn": 0.1}),
+    ("teacher_lam", {"cnn": 0.1}),
+    ("model", "conv"),  # with a dataset without images (set below)
 ]
 
 
 @pytest.mark.parametrize("name,value", BAD_RUN, ids=[f"{n}={v!r}"[:40] for n, v in BAD_RUN])
 def test_run_bridge_names_the_argument(name, value):
     kw = dict(SMALL, **{name: value})
-    dataset = kw.pop("dataset", "digits")
+    if name == "model" and isinstance(value, str) and value == "conv":
+        kw["dataset"] = "wine"
+    if not (
+        name == "corruption" and isinstance(value, float) and value == 0.95
+    ):  # needs the number of classes: at run time
+        with pytest.raises((ValueError, TypeError), match=name):
+            B.BridgeConfig(**kw)
     with pytest.raises((ValueError, TypeError), match=name):
-        B.run_bridge(dataset, **kw)
+        B.run_bridge(progress=False, **kw)
+
+
+def test_every_config_field_has_a_bad_input_case():
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(B.BridgeConfig)}
+    covered = {n for n, _ in BAD_RUN} | {"n_samples", "n_features", "n_classes"}
+    assert fields <= covered, sorted(fields - covered)
+
+
+@pytest.mark.parametrize("value", ["no", 1, np.ones(2)])
+def test_run_bridge_progress(value):
+    with pytest.raises(TypeError, match="progress"):
+        B.run_bridge(B.BridgeConfig(**SMALL), progress=value)
+
+
+def test_run_bridge_config_and_overrides():
+    with pytest.raises(TypeError, match="config must be a BridgeConfig"):
+        B.run_bridge("digits")
+    with pytest.raises(TypeError, match="unknown settings.*weight_decay"):
+        B.run_bridge(B.BridgeConfig(**SMALL), weight_decay=0.1)
+    with pytest.raises(TypeError):
+        B.run_bridge(B.BridgeConfig(**SMALL), B.BridgeConfig())  # one config only
 
 
 @pytest.mark.parametrize(
@@ -134,15 +180,10 @@ def test_run_bridge_names_the_argument(name, value):
 def test_run_bridge_mixture_sizes(name, value):
     if value is None:  # n_samples=None is the default: given for a fixed dataset instead
         with pytest.raises(ValueError, match="n_features"):
-            B.run_bridge("digits", **dict(SMALL, n_features=5))
+            B.BridgeConfig(dataset="digits", **dict(SMALL, n_features=5))
         return
     with pytest.raises((ValueError, TypeError), match=name):
-        B.run_bridge("gaussian_mixture", **dict(SMALL, **{name: value}))
-
-
-def test_run_bridge_is_keyword_only_after_dataset():
-    with pytest.raises(TypeError):
-        B.run_bridge("digits", "linear")  # model must be passed by keyword
+        B.BridgeConfig(dataset="gaussian_mixture", **dict(SMALL, **{name: value}))
 
 
 @pytest.mark.parametrize(
@@ -300,6 +341,12 @@ def test_summary_and_plot_check_the_table(fn, df, match):
         fn(table)
 
 
+def test_plot_needs_one_lam_and_temperature_setting_per_model():
+    df = pd.concat([_runs().assign(temperature=1.0), _runs().assign(temperature=2.0)])
+    with pytest.raises(ValueError, match="several.*temperature"):
+        B.plot_bridge(df)
+
+
 def test_summarize_metric_and_plot_title():
     with pytest.raises(TypeError, match="metric"):
         B.summarize_bridge(_runs(), metric=3)
@@ -311,7 +358,8 @@ def test_summarize_metric_and_plot_title():
 
 def test_public_callables_are_all_covered():
     """Every public callable of sdtheory.bridge has a bad-input test in this file (the JAX loss,
-    ``sd_cross_entropy`` and ``sd_targets``, in tests/test_bad_input_loss.py)."""
+    ``sd_cross_entropy`` and ``sd_targets``, in tests/test_bad_input_loss.py; the prediction of
+    the best ξ in tests/test_bad_input_predict.py)."""
     covered = {
         "run_bridge",
         "load_dataset",
@@ -321,6 +369,9 @@ def test_public_callables_are_all_covered():
         "plot_bridge",
         "sd_cross_entropy",
         "sd_targets",
+        "predict_xi",
+        "predict_bridge_xi",
+        "measured_best_xi",
     }
     public = {
         n for n in B.__all__ if callable(getattr(B, n)) and not isinstance(getattr(B, n), type)

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sdtheory.bridge import (
+    BridgeConfig,
     corrupt_labels,
     load_dataset,
     run_bridge,
@@ -39,14 +40,20 @@ TINY = dict(
 TINY64 = dict(TINY, model="mlp", corruption=0.3, dtype="float64")
 
 
+def run(**kw):
+    """``run_bridge(BridgeConfig(**settings), progress=...)`` from one flat dict."""
+    progress = kw.pop("progress", False)
+    return run_bridge(BridgeConfig(**kw), progress=progress)
+
+
 @pytest.fixture(scope="module")
 def tiny():
-    return run_bridge(**TINY)
+    return run(**TINY)
 
 
 @pytest.fixture(scope="module")
 def tiny64_seed3():
-    return run_bridge(**dict(TINY64, seeds=[3]))
+    return run(**dict(TINY64, seeds=[3]))
 
 
 # ---------------------------------------------------------------- data and corruption
@@ -57,6 +64,8 @@ def test_datasets_shapes_and_classes():
     assert X.shape == (1797, 64) and set(np.unique(y)) == set(range(10))
     X, y = load_dataset("breast_cancer")
     assert X.shape == (569, 30) and set(np.unique(y)) == {0, 1}
+    X, y = load_dataset("wine")
+    assert X.shape == (178, 13) and np.bincount(y).tolist() == [59, 71, 48]
     X, y = load_dataset("gaussian_mixture", n_samples=503, n_features=7, n_classes=4, seed=3)
     assert X.shape == (503, 7) and np.bincount(y).max() - np.bincount(y).min() <= 1
     X2, y2 = load_dataset("synthetic", n_samples=503, n_features=7, n_classes=4, seed=3)
@@ -169,7 +178,9 @@ def test_shapes_columns_and_settings(tiny):
         "test_acc",
         "corrupted_train_acc",
         "val_acc",
-        "weight_decay",
+        "teacher_lam",
+        "student_lam",
+        "temperature",
         "steps",
         "lr",
         "width",
@@ -192,7 +203,7 @@ def test_shapes_columns_and_settings(tiny):
 
 
 def test_same_seed_same_numbers(tiny):
-    again = run_bridge(**TINY)
+    again = run(**TINY)
     pd.testing.assert_frame_equal(
         tiny.drop(columns="seconds_model"), again.drop(columns="seconds_model")
     )
@@ -200,7 +211,7 @@ def test_same_seed_same_numbers(tiny):
 
 def test_rows_depend_only_on_their_own_seed(tiny64_seed3):
     # float64 so batch-size-dependent summation order cannot flip a prediction
-    both = run_bridge(**dict(TINY64, seeds=[3, 4]))
+    both = run(**dict(TINY64, seeds=[3, 4]))
     b3 = both[both.seed == 3].reset_index(drop=True)
     one = tiny64_seed3
     np.testing.assert_allclose(one.final_loss, b3.final_loss, rtol=1e-9)
@@ -247,7 +258,7 @@ def test_xi_zero_equals_plain_cross_entropy_run(tiny64_seed3):
         s = split_dataset(*load_dataset("digits"), seed=3)
         yn, _ = corrupt_labels(s.y_train, corruption=0.3, n_classes=10, per_class=False, seed=3)
         X = jnp.asarray(s.X_train)
-        lam, steps = float(row.weight_decay), int(row.steps)
+        lam, steps = float(row.student_lam) / int(row.n_train), int(row.steps)
         params = init_run_params(3, MODEL_TAG["mlp"], 1, (64, 16, 10), jnp.float64)
         opt = optax.adam(optax.cosine_decay_schedule(float(row.lr), steps))
         state = opt.init(params)
@@ -300,7 +311,7 @@ def test_vmapped_training_equals_one_at_a_time(dtype, tol):
         steps, lr, lam = 40, 0.01, 1e-3
         opt = make_optimizer(lr, steps)
         state = jax.vmap(jax.vmap(opt.init))(P)
-        Pb, _, lb, _ = batched_train_chunk(opt, steps)(P, state, X, Q, jnp.asarray(lam, dt))
+        Pb, _, lb, _ = batched_train_chunk(opt, steps)(P, state, X, Q, jnp.full((2, 3), lam, dt))
         for r in range(6):
             i, j = divmod(r, 3)
             p1, l1 = train_single(ps[r], X[i], Q[i, j], lam, lr=lr, steps=steps)
@@ -318,14 +329,14 @@ def test_vmapped_training_equals_one_at_a_time(dtype, tol):
 
 
 def test_no_budget_mode_converges():
-    df = run_bridge(
-        "breast_cancer",
+    df = run(
+        dataset="breast_cancer",
         model="linear",
         corruption=0.2,
         xis=(0.0, 2.0),
         seeds=2,
         steps=None,
-        weight_decay=1e-2,
+        teacher_lam=3.0,
         lr=0.05,
         tol=1e-3,
         max_steps=3000,
@@ -337,8 +348,8 @@ def test_no_budget_mode_converges():
 
 
 def test_asymmetric_and_synthetic_run():
-    df = run_bridge(
-        "gaussian_mixture",
+    df = run(
+        dataset="gaussian_mixture",
         model="linear",
         corruption=0.2,
         xis=(0.0, 2.0),
@@ -416,32 +427,38 @@ def test_summary_of_runner_output(tiny):
         (dict(corruption=()), "corruption must not be empty"),
         (dict(dataset="mnist"), "dataset must be one of"),
         (dict(model="resnet"), "model must be one of"),
-        (dict(xis=()), r"xis \(the ξ grid\) must not be empty"),
+        (dict(xis=()), "xis must not be empty"),
         (dict(xis=(0, float("inf"))), "xis must be a finite real number"),
         (dict(xis=(0, float("nan"))), "xis must not contain NaN"),
-        (dict(steps=None, weight_decay=0.0, xis=(-0.5, 0)), "weight_decay=0.*unbounded below"),
+        (dict(steps=None, teacher_lam=0.0, xis=(-0.5, 0)), "student_lam=0.*unbounded below"),
         (dict(steps=None, model="mlp", depth=2, xis=(-1, 0)), "depth 2.*unbounded below"),
-        (dict(steps=None, weight_decay=0.0, xis=(0, 2)), "weight_decay=0.*unbounded below"),
+        (dict(steps=None, student_lam=0.0, xis=(0, 2)), "student_lam=0.*unbounded below"),
         (dict(steps=None, model="mlp", depth=2, xis=(0, 2)), "depth 2.*unbounded below"),
         (dict(steps=0), "steps must be >= 1"),
         (dict(seeds=0), "seeds must be >= 1"),
         (dict(depth=3), "depth"),
-        (dict(weight_decay=-1.0), r"weight_decay must be a real number in \[0, inf\)"),
+        (dict(teacher_lam=-1.0), r"teacher_lam must be a real number in \[0, inf\)"),
+        (dict(student_lam=-1.0), r"student_lam must be a real number in \[0, inf\)"),
+        (dict(temperature=0.0), r"temperature must be a real number in \(0, inf\)"),
         (dict(dataset="breast_cancer", corruption=0.5), "destroys all label signal"),
         (dict(corruption_kind="asymmetric", corruption=0.5), "majority"),
         (dict(corruption=0.95), r"corruption must be in \[0, 0.9\)"),
-        (dict(n_samples=100), "only apply to dataset='gaussian_mixture'"),
+        (dict(n_samples=100), "only applies to dataset='gaussian_mixture'"),
     ],
 )
 def test_bad_input_clear_error(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        run_bridge(**dict(dict(TINY, model="linear"), **kwargs))
+        run(**dict(dict(TINY, model="linear"), **kwargs))
+    kw = dict(dict(TINY, model="linear"), **kwargs)
+    kw.pop("progress")
+    with pytest.raises(ValueError, match=match):  # the same check through the overrides
+        run_bridge(progress=False, **kw)
 
 
 def test_negative_xi_runs_with_a_budget():
     # any real ξ is accepted; ξ < 0 with a fixed budget trains like any other ξ
-    df = run_bridge(
-        "breast_cancer",
+    df = run(
+        dataset="breast_cancer",
         model="linear",
         corruption=0.2,
         xis=(-1.0, -0.25, 0.0),
@@ -456,14 +473,14 @@ def test_negative_xi_runs_with_a_budget():
 
 def test_no_budget_with_weight_decay_or_xi_le_1_is_allowed_to_start():
     # the λ = 0 guard fires only for ξ > 1 without a budget
-    df = run_bridge(
-        "breast_cancer",
+    df = run(
+        dataset="breast_cancer",
         model="linear",
         corruption=0.2,
         xis=(0.0, 1.0),
         seeds=2,
         steps=None,
-        weight_decay=0.0,
+        teacher_lam=0.0,
         max_steps=50,
         progress=False,
     )
@@ -548,8 +565,8 @@ def test_quick_figure(tiny):
 
 
 def test_progress_bar_goes_to_stderr_and_can_be_disabled(tiny, capsys):
-    df = run_bridge(**dict(TINY, model="linear", progress=True))
+    df = run(**dict(TINY, model="linear", progress=True))
     err = capsys.readouterr().err
     assert "bridge" in err and len(df) == 16
-    run_bridge(**dict(TINY, model="linear", progress=False))
+    run(**dict(TINY, model="linear", progress=False))
     assert capsys.readouterr().err == ""

@@ -6,12 +6,11 @@
 * Ctrl-C exits 130 with one line and no traceback (in-process and by SIGINT to a real process);
 * files are written with mode 0644; ``figures --format pdf|svg --dpi N`` writes that format and
   a metadata JSON beside the CSVs; ``check --csv FILE`` writes the table;
-* ``sdtheory bridge`` options have the same names and defaults as ``run_bridge``.
+* ``sdtheory bridge`` options have the same names and defaults as the fields of ``BridgeConfig``.
 """
 
 from __future__ import annotations
 
-import inspect
 import json
 import os
 import signal
@@ -338,25 +337,26 @@ def test_atomic_write_mode_is_0644_not_0600(tmp_path):
 
 
 def test_bridge_cli_defaults_equal_python_defaults():
-    from sdtheory.bridge import run_bridge
-    from sdtheory.bridge._cli import PARAMS, kwargs_from_args
+    import dataclasses
 
-    sig = inspect.signature(run_bridge)
-    assert set(sig.parameters) == set(PARAMS) | {"progress"}
+    from sdtheory.bridge import BridgeConfig
+    from sdtheory.bridge._cli import PARAMS, config_from_args, kwargs_from_args
+
+    fields = dataclasses.fields(BridgeConfig)
+    assert set(PARAMS) == {f.name for f in fields}
     args = build_parser().parse_args(["bridge"])
     kw = kwargs_from_args(args)
-    for name in PARAMS:
-        want = sig.parameters[name].default
-        got = kw[name]
-        assert got == want and type(got) is type(want), (name, got, want)
-    # every option spells the parameter name with dashes
+    for f in fields:
+        got, want = kw[f.name], f.default
+        assert got == want and type(got) is type(want), (f.name, got, want)
+    assert config_from_args(args) == BridgeConfig()
+    # every option spells the field name with dashes
     actions = {
         a.dest: a.option_strings
         for a in build_parser()._subparsers._group_actions[0].choices["bridge"]._actions
     }
     for name in PARAMS:
-        if name != "dataset":
-            assert f"--{name.replace('_', '-')}" in actions[name]
+        assert f"--{name.replace('_', '-')}" in actions[name]
 
 
 def test_bridge_cli_accepts_negative_xi_and_corruption_kind():

@@ -27,6 +27,7 @@ MODULES = [
     "classification_multistage",
     "partial_label",
     "bridge",
+    "bridge_predict",
 ]
 
 

@@ -32,7 +32,7 @@ ALLOWED = {
     "classification": {"_labels", "problem", "_validate", "_io"},
     "estimators": THEORY | {"problem", "_validate", "_io"},
     "simulate": {"problem", "_validate", "_io"},
-    "bridge": {"simulate", "_labels", "_validate", "_io"},
+    "bridge": THEORY | {"simulate", "problem", "_labels", "_validate", "_io"},
     "figures": THEORY | {"simulate", "bridge", "problem", "_labels", "_validate", "_io"},
     "checks": THEORY | {"simulate", "problem", "_labels", "_validate", "_io"},
     "cli": {"figures", "checks", "bridge", "_validate", "_io"},

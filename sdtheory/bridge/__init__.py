@@ -1,7 +1,8 @@
 """Deep-net bridge: small JAX networks trained with the SD loss on bundled data.
 
 A teacher is trained with cross-entropy on corrupted labels; students of the same architecture
-are trained on ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` over a grid of ξ (any real ξ). See the
+are trained on ``q = ξ p_teacher + (1 − ξ) onehot(noisy)`` over a grid of ξ (any real ξ), teacher
+and student λ and teacher temperature, all set by one :class:`BridgeConfig`. See the
 theory page :doc:`/theory/bridge` and the measured results in ``docs/bridge-results.md``.
 
 The SD loss for your own JAX training loop is :func:`sd_cross_entropy` (targets:
@@ -11,19 +12,22 @@ The SD loss for your own JAX training loop is :func:`sd_cross_entropy` (targets:
 
 from .._labels import CORRUPTION_KINDS as CORRUPTION_KINDS
 from .._labels import corrupt_labels as corrupt_labels
+from ._config import DEFAULT_XIS as DEFAULT_XIS
+from ._config import DEFAULTS as DEFAULTS
+from ._config import LAM_DEFAULTS as LAM_DEFAULTS
+from ._config import MODELS as MODELS
+from ._config import QUICK_XIS as QUICK_XIS
+from ._config import BridgeConfig as BridgeConfig
 from ._data import DATASETS as DATASETS
 from ._data import Split as Split
 from ._data import load_dataset as load_dataset
 from ._data import split_dataset as split_dataset
-from ._runner import DEFAULT_XIS as DEFAULT_XIS
-from ._runner import DEFAULTS as DEFAULTS
-from ._runner import MODELS as MODELS
-from ._runner import QUICK_XIS as QUICK_XIS
 from ._runner import run_bridge as run_bridge
 from ._summary import plot_bridge as plot_bridge
 from ._summary import summarize_bridge as summarize_bridge
 
 __all__ = [
+    "BridgeConfig",
     "run_bridge",
     "summarize_bridge",
     "plot_bridge",
@@ -37,11 +41,21 @@ __all__ = [
     "DEFAULT_XIS",
     "QUICK_XIS",
     "DEFAULTS",
+    "LAM_DEFAULTS",
     "sd_cross_entropy",
     "sd_targets",
+    "predict_xi",
+    "predict_bridge_xi",
+    "measured_best_xi",
 ]
 
 _LAZY = {"sd_cross_entropy", "sd_targets"}  # from ._loss, which imports JAX
+# the ridge-theory prediction of the best ξ (NumPy/SciPy/pandas, no JAX), loaded on first use
+_LAZY_PREDICT = {
+    "predict_xi": "._predict",
+    "predict_bridge_xi": "._predict",
+    "measured_best_xi": "._predict_cli",
+}
 
 
 def __getattr__(name):
@@ -49,8 +63,12 @@ def __getattr__(name):
         from . import _loss
 
         return getattr(_loss, name)
+    if name in _LAZY_PREDICT:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY_PREDICT[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY)
+    return sorted(set(globals()) | _LAZY | set(_LAZY_PREDICT))

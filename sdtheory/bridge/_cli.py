@@ -1,14 +1,19 @@
 """``sdtheory bridge`` arguments and entry point (must not import JAX at import time).
 
-Every option is a parameter of :func:`sdtheory.bridge.run_bridge` with the same name (dashes for
-underscores) and the same default, except ``--no-progress`` (``progress``) and ``--out``.
+The options are generated from the fields of :class:`sdtheory.bridge.BridgeConfig`: one option
+per field (dashes for underscores), the field's default and the field's documentation as help.
+Extra options: ``--no-progress`` (``run_bridge(progress=False)``) and ``--out``.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import math
+import re
 import time
+
+from ._config import BridgeConfig
 
 
 def _steps(text: str):
@@ -40,119 +45,75 @@ def _real(text: str) -> float:
     return v
 
 
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+_TYPES = {"real": _real, "int": _int, "steps": _steps}
+
+
+def _help(f) -> str:
+    doc = re.sub(r":(data|func|class|doc):`~?([^`]*)`", r"\2", f.metadata["doc"])
+    doc = doc.replace("``", "")
+    if f.name == "seeds":
+        doc += " On the command line: one value is a count, several are explicit seeds."
+    return f"{doc} (default {f.default!r})".replace("%", "%%")
+
+
 def add_arguments(parser) -> None:
-    """Options of ``sdtheory bridge`` (see ``sdtheory bridge --help``)."""
+    """Options of ``sdtheory bridge``, one per :class:`BridgeConfig` field."""
     parser.description = (
         "Deep-net self-distillation on bundled data: a teacher trained with cross-entropy on "
-        "corrupted training labels, students on xi*p_teacher + (1-xi)*onehot(noisy) over a xi "
-        "grid (any real xi); prints the summary (best xi, gap best xi>1 minus best xi<=1, "
-        "validation choice)."
+        "corrupted training labels, students on xi*softmax(z/T) + (1-xi)*onehot(noisy) over a "
+        "grid of xi (any real), teacher lambda, student lambda and temperature T; prints the "
+        "summary (best xi, gap best xi>1 minus best xi<=1, validation choice)."
     )
-    a = parser.add_argument
-    a(
-        "--dataset",
-        default="digits",
-        help="digits | breast_cancer | gaussian_mixture | synthetic (default digits)",
-    )
-    a("--model", nargs="+", default=["linear", "mlp"], help="linear and/or mlp (default both)")
-    a(
-        "--corruption",
-        nargs="+",
-        type=_real,
-        default=[0.3, 0.5],
-        help="corrupted fractions of the training labels, each in [0, 1) (default 0.3 0.5)",
-    )
-    a(
-        "--corruption-kind",
-        default="symmetric",
-        help="symmetric (uniform over the other classes) | asymmetric (k -> k+1 mod K); "
-        "default symmetric",
-    )
-    a(
-        "--xis",
-        nargs="+",
-        type=_real,
-        default=None,
-        help="xi grid, any real numbers, e.g. --xis -0.5 0 1 2 "
-        "(default 0 .25 .5 .75 1 1.25 1.5 2 3 4 6; quick: 0 .5 1 1.5 2 4)",
-    )
-    a("--seeds", type=int, default=5, help="number of seeds (default 5)")
-    a("--seed", type=int, default=0, help="first seed (default 0)")
-    a("--quick", action="store_true", help="small budget and grid (seconds)")
-    a(
-        "--steps",
-        type=_steps,
-        default="auto",
-        help="full-batch Adam steps: an integer, auto (1000; quick 150) or none (train to the "
-        "gradient tolerance; needs weight decay for xi outside [0, 1]); default auto",
-    )
-    a(
-        "--weight-decay",
-        type=_real,
-        default=None,
-        help="L2 penalty lambda for every model (default per model: linear 0.1, mlp 0.03)",
-    )
-    a("--lr", type=_real, default=None, help="Adam learning rate (default 0.01; quick 0.02)")
-    a("--width", type=int, default=None, help="MLP hidden width (default 128; quick 32)")
-    a("--depth", type=int, default=1, help="MLP hidden layers, 1 or 2 (default 1)")
-    a("--n-samples", type=int, default=None, help="gaussian_mixture size (default 2000)")
-    a("--n-features", type=int, default=None, help="gaussian_mixture dimension (default 20)")
-    a("--n-classes", type=int, default=None, help="gaussian_mixture classes (default 10)")
-    a("--val-fraction", type=_real, default=0.2, help="validation fraction (default 0.2)")
-    a("--test-fraction", type=_real, default=0.2, help="test fraction (default 0.2)")
-    a("--dtype", default="float32", help="float32 | float64 (default float32)")
-    a("--chunk", type=int, default=None, help="steps per compiled call (default 50)")
-    a(
-        "--tol",
-        type=_real,
-        default=None,
-        help="gradient-norm tolerance with --steps none (default 1e-4)",
-    )
-    a("--max-steps", type=int, default=None, help="step cap with --steps none (default 20000)")
-    a(
+    for f in dataclasses.fields(BridgeConfig):
+        cli = f.metadata["cli"]
+        opt = "--" + f.name.replace("_", "-")
+        if cli.get("flag"):
+            parser.add_argument(opt, action="store_true", help=_help(f))
+            continue
+        kw = {"default": f.default, "help": _help(f), "dest": f.name}
+        if "choices" in cli:
+            kw["choices"] = cli["choices"]
+        if "type" in cli:
+            kw["type"] = _TYPES[cli["type"]]
+        if "nargs" in cli:
+            kw["nargs"] = cli["nargs"]
+        parser.add_argument(opt, **kw)
+    parser.add_argument(
         "--out",
         default=None,
-        help="folder for bridge-runs.csv, bridge-summary.csv, bridge-accuracy-vs-xi.png and "
-        "bridge-params.json (checked before training)",
+        help="folder for bridge-runs.csv, bridge-summary.csv, bridge-accuracy-vs-xi.png (one "
+        "(teacher_lam, student_lam, temperature) setting per model only) and bridge-params.json "
+        "(checked before training)",
     )
-    a("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-#: run_bridge parameters given by a CLI option of the same name (all but ``progress``).
-PARAMS = (
-    "dataset",
-    "model",
-    "corruption",
-    "xis",
-    "seeds",
-    "seed",
-    "quick",
-    "corruption_kind",
-    "steps",
-    "weight_decay",
-    "lr",
-    "width",
-    "depth",
-    "n_samples",
-    "n_features",
-    "n_classes",
-    "val_fraction",
-    "test_fraction",
-    "dtype",
-    "chunk",
-    "tol",
-    "max_steps",
-)
+#: BridgeConfig fields, each given by the CLI option of the same name.
+PARAMS = tuple(f.name for f in dataclasses.fields(BridgeConfig))
 
 
 def kwargs_from_args(args) -> dict:
-    """``run_bridge`` keyword arguments from parsed CLI arguments."""
+    """:class:`BridgeConfig` keyword arguments from parsed CLI arguments (lists become tuples;
+    one ``--seeds`` value is a count)."""
     kw = {}
     for name in PARAMS:
         v = getattr(args, name)
+        if name == "seeds" and isinstance(v, list) and len(v) == 1:
+            v = v[0]
         kw[name] = tuple(v) if isinstance(v, list) else v
-    kw["progress"] = False if args.no_progress else None
     return kw
+
+
+def config_from_args(args) -> BridgeConfig:
+    """The :class:`BridgeConfig` of parsed CLI arguments (validated)."""
+    return BridgeConfig(**kwargs_from_args(args))
 
 
 def run(args) -> int:
@@ -166,16 +127,18 @@ def run(args) -> int:
     from ._runner import run_bridge
     from ._summary import plot_bridge, summarize_bridge
 
-    kw = kwargs_from_args(args)
-    dataset = kw.pop("dataset")
+    cfg = config_from_args(args)
     t0 = time.perf_counter()
-    df = run_bridge(dataset, **kw)
+    df = run_bridge(cfg, progress=False if args.no_progress else None)
     secs = time.perf_counter() - t0
     summary = summarize_bridge(df)
     cols = [
         "dataset",
         "model",
         "corruption",
+        "teacher_lam",
+        "student_lam",
+        "temperature",
         "n_seeds",
         "teacher_acc",
         "xi_best",
@@ -217,11 +180,14 @@ def run(args) -> int:
             write_csv(df, out / "bridge-runs.csv"),
             write_csv(summary, out / "bridge-summary.csv"),
         ]
-        fig = plot_bridge(df)
-        paths.append(save_figure(fig, out / "bridge-accuracy-vs-xi.png"))
-        plt.close(fig)
-        params = {k: (list(v) if isinstance(v, tuple) else v) for k, v in kw.items()}
-        params["dataset"] = dataset
+        grid = ["dataset", "model", "teacher_lam", "student_lam", "temperature"]
+        if df.groupby(grid).ngroups == df.groupby(["dataset", "model"]).ngroups:
+            fig = plot_bridge(df)
+            paths.append(save_figure(fig, out / "bridge-accuracy-vs-xi.png"))
+            plt.close(fig)
+        else:  # the figure draws one (λ_T, λ_S, T) setting per model
+            print("no figure: several (teacher_lam, student_lam, temperature) settings per model")
+        params = cfg.resolved()
         meta = {
             "command": "sdtheory bridge",
             "params": params,

@@ -16,8 +16,28 @@ from .._validate import check_choice, check_int, check_matrix, check_scalar
 __all__ = ["DATASETS", "Split", "load_dataset", "split_dataset"]
 
 #: Dataset names accepted by :func:`load_dataset` (``"synthetic"`` is an alias of
-#: ``"gaussian_mixture"``).
-DATASETS = ("digits", "breast_cancer", "gaussian_mixture", "synthetic")
+#: ``"gaussian_mixture"``; ``"mnist1d"`` needs the optional package ``mnist1d``).
+DATASETS = ("digits", "breast_cancer", "wine", "mnist1d", "gaussian_mixture", "synthetic")
+
+
+def _load_mnist1d():
+    """MNIST-1D generated offline by the ``mnist1d`` package (its default arguments, seed 42):
+    5,000 × 40, 10 classes (its train and test parts concatenated; we split ourselves)."""
+    try:
+        from mnist1d.data import get_dataset_args, make_dataset
+    except ImportError:
+        raise ImportError(
+            "dataset='mnist1d' needs the optional package mnist1d: "
+            "pip install 'sdtheory[mnist1d]' (or pip install mnist1d)"
+        ) from None
+    state = np.random.get_state()  # noqa: NPY002 (make_dataset seeds NumPy's global RNG)
+    try:
+        d = make_dataset(get_dataset_args())
+    finally:
+        np.random.set_state(state)  # noqa: NPY002
+    X = np.concatenate([d["x"], d["x_test"]])
+    y = np.concatenate([d["y"], d["y_test"]])
+    return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
 
 
 def _rng(*entropy) -> np.random.Generator:
@@ -37,9 +57,12 @@ def load_dataset(
 
     Parameters
     ----------
-    name : {"digits", "breast_cancer", "gaussian_mixture", "synthetic"}
+    name : {"digits", "breast_cancer", "wine", "mnist1d", "gaussian_mixture", "synthetic"}
         ``digits``: scikit-learn's 1,797 8×8 handwritten digits (64 features, 10 classes).
-        ``breast_cancer``: 569 × 30, 2 classes. ``gaussian_mixture`` (alias ``synthetic``):
+        ``breast_cancer``: 569 × 30, 2 classes. ``wine``: 178 × 13, 3 classes (both ship with
+        scikit-learn). ``mnist1d``: 5,000 × 40, 10 classes, generated offline by the optional
+        package ``mnist1d`` (``pip install 'sdtheory[mnist1d]'``). ``gaussian_mixture`` (alias
+        ``synthetic``):
         ``n_samples`` points of ``n_classes`` isotropic Gaussian classes in ``n_features``
         dimensions (defaults 2000, 20, 10), class means ``separation · g_k`` with
         ``g_k ~ N(0, I_d)``, equal class sizes up to one point.
@@ -66,6 +89,8 @@ def load_dataset(
     >>> X, y = load_dataset("digits")
     >>> X.shape, int(y.max()) + 1
     ((1797, 64), 10)
+    >>> load_dataset("wine")[0].shape
+    (178, 13)
     >>> X, y = load_dataset("gaussian_mixture", n_samples=100, n_features=5, n_classes=3)
     >>> X.shape, np.bincount(y).tolist()
     ((100, 5), [34, 33, 33])
@@ -89,9 +114,15 @@ def load_dataset(
                 f"{', '.join(given)} only apply to dataset='gaussian_mixture', "
                 f"not {name!r} (a fixed bundled dataset)"
             )
+        if name == "mnist1d":
+            return _load_mnist1d()
         from sklearn import datasets as skd
 
-        loader = skd.load_digits if name == "digits" else skd.load_breast_cancer
+        loader = {
+            "digits": skd.load_digits,
+            "breast_cancer": skd.load_breast_cancer,
+            "wine": skd.load_wine,
+        }[name]
         X, y = loader(return_X_y=True)
         return np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
     n = check_int(2000 if n_samples is None else n_samples, "n_samples", minimum=10)

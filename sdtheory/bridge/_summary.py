@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["summarize_bridge", "plot_bridge", "check_runs"]
+__all__ = ["summarize_bridge", "plot_bridge", "check_runs", "GROUP_KEYS"]
+
+#: Columns that define a summary group (those present in the table are used).
+GROUP_KEYS = (
+    "dataset",
+    "model",
+    "corruption_kind",
+    "corruption",
+    "teacher_lam",
+    "student_lam",
+    "temperature",
+)
 
 
 def check_runs(df, metric: str = "test_acc", *, name: str = "df"):
@@ -47,8 +58,9 @@ def _best(means: dict[float, float], pred):
 
 
 def summarize_bridge(df, *, metric: str = "test_acc"):
-    """Summary per (dataset, model, corruption_kind, corruption): best ξ, gap best ξ > 1 − best
-    ξ ≤ 1, and the validation-chosen ξ.
+    """Summary per (dataset, model, corruption_kind, corruption, teacher_lam, student_lam,
+    temperature), over the columns present: best ξ, gap best ξ > 1 − best ξ ≤ 1, and the
+    validation-chosen ξ.
 
     Columns: ``teacher_acc`` (mean teacher test accuracy); ``xi_best``, ``acc_best``,
     ``acc_best_se`` (ξ with the highest mean test accuracy over seeds: test-optimal, i.e. it
@@ -94,7 +106,7 @@ def summarize_bridge(df, *, metric: str = "test_acc"):
     import pandas as pd
 
     check_runs(df, metric)
-    keys = [k for k in ("dataset", "model", "corruption_kind", "corruption") if k in df.columns]
+    keys = [k for k in GROUP_KEYS if k in df.columns]
     out = []
 
     def mse(v):
@@ -164,7 +176,9 @@ def plot_bridge(df, *, title: str | None = None):
     ----------
     df : pandas.DataFrame
         Rows as returned by :func:`run_bridge` (columns ``dataset, model, corruption, xi, seed,
-        test_acc, corrupted_train_acc`` and optionally ``teacher_test_acc``).
+        test_acc, corrupted_train_acc`` and optionally ``teacher_test_acc``), with one
+        ``(teacher_lam, student_lam, temperature)`` setting per (dataset, model) when those
+        columns are present.
     title : str, optional
         Figure title.
 
@@ -196,6 +210,16 @@ def plot_bridge(df, *, title: str | None = None):
         raise ValueError("df is missing columns ['corrupted_train_acc']")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, got {type(title).__name__}")
+    grid = [k for k in ("teacher_lam", "student_lam", "temperature") if k in df.columns]
+    if (
+        grid
+        and df.groupby(["dataset", "model"] + grid).ngroups
+        > df.groupby(["dataset", "model"]).ngroups
+    ):
+        raise ValueError(
+            f"df has several ({', '.join(grid)}) settings for one (dataset, model); the figure "
+            "draws one setting per model: select one first (e.g. df[df.temperature == 1])"
+        )
     groups = list(df.groupby(["dataset", "model"], sort=True))
     fig, axes = plt.subplots(
         2, len(groups), figsize=(4.8 * len(groups), 7.6), squeeze=False, sharex=True

@@ -1,9 +1,10 @@
 """JAX models and the self-distillation training loop (imports JAX; loaded lazily by the runner).
 
-Models are softmax regression (``depth = 0``, the linear probe) and ReLU MLPs with 1–2 hidden
-layers. Parameters are a list of ``(W, b)`` pairs. One run minimizes
+Models are softmax regression (``depth = 0``, the linear probe), ReLU MLPs with 1–2 hidden
+layers and a small conv net on 8×8 images. Parameters are a list of ``(W, b)`` pairs. One run
+minimizes the summed objective divided by ``n`` (same minimizer),
 
-    L(θ) = (1/n) Σ_i CE(q_i, softmax(f_θ(x_i))) + (λ/2) Σ_layers ‖W‖_F²,
+    L(θ) = (1/n) [Σ_i CE(q_i, softmax(f_θ(x_i))) + (λ/2) Σ_layers ‖W‖_F²],
     CE(q, p) = −Σ_k q_k log p_k,
 
 by full-batch Adam with a cosine-decayed learning rate over a fixed number of steps. The same
@@ -28,7 +29,10 @@ __all__ = [
     "make_optimizer",
     "train_chunk",
     "batched_train_chunk",
-    "batched_forward",
+    "model_spec",
+    "init_stage",
+    "predict",
+    "batched_logits",
     "train_single",
     "grad_norm",
     "cached_trainer",
@@ -36,10 +40,31 @@ __all__ = [
 ]
 
 
+def model_spec(model: str, d: int, n_classes: int, *, width: int, depth: int, channels: int):
+    """Hashable layer spec: ``(d, K)`` (linear), ``(d, h, ..., K)`` (mlp) or
+    ``("conv", side, channels, width, K)`` (conv net on ``side × side`` single-channel images).
+
+    Examples
+    --------
+    >>> model_spec("conv", 64, 10, width=32, depth=1, channels=8)
+    ('conv', 8, 8, 32, 10)
+    """
+    if model == "linear":
+        return (d, n_classes)
+    if model == "mlp":
+        return (d,) + (width,) * depth + (n_classes,)
+    side = int(round(d**0.5))
+    if side * side != d or side % 2:
+        raise ValueError(f"the conv model needs square images of even side, got {d} features")
+    return ("conv", side, channels, width, n_classes)
+
+
 def init_params(key, sizes, dtype=jnp.float32):
     """He-normal weights (``N(0, 2/fan_in)``; ``N(0, 1/fan_in)`` for the output layer), zero biases.
 
-    ``sizes = (d, h_1, ..., K)``; ``(d, K)`` gives softmax regression.
+    ``sizes = (d, h_1, ..., K)``; ``(d, K)`` gives softmax regression. A conv spec
+    ``("conv", side, C, h, K)`` (see :func:`model_spec`) gives a 3×3 kernel ``(3, 3, 1, C)``
+    (fan-in 9), then dense layers ``(side/2)²·C → h → K``.
 
     Examples
     --------
@@ -47,7 +72,14 @@ def init_params(key, sizes, dtype=jnp.float32):
     >>> p = init_params(jax.random.key(0), (4, 8, 3))
     >>> [(w.shape, b.shape) for w, b in p]
     [((4, 8), (8,)), ((8, 3), (3,))]
+    >>> [w.shape for w, _ in init_params(jax.random.key(0), ("conv", 8, 4, 16, 10))]
+    [(3, 3, 1, 4), (64, 16), (16, 10)]
     """
+    if sizes[0] == "conv":
+        _, side, c, h, k = sizes
+        k0, k1 = jax.random.split(key)
+        w = jax.random.normal(k0, (3, 3, 1, c), dtype) * jnp.sqrt(2.0 / 9).astype(dtype)
+        return [(w, jnp.zeros((c,), dtype))] + init_params(k1, ((side // 2) ** 2 * c, h, k), dtype)
     keys = jax.random.split(key, len(sizes) - 1)
     params = []
     for i, (k, fan_in, fan_out) in enumerate(zip(keys, sizes[:-1], sizes[1:])):
@@ -58,8 +90,21 @@ def init_params(key, sizes, dtype=jnp.float32):
 
 
 def forward(params, X):
-    """Logits of the ReLU MLP (softmax regression when there is one layer)."""
+    """Logits: ReLU MLP (softmax regression when there is one layer); with a 4-D first kernel,
+    the conv net (3×3 SAME convolution, ReLU, 2×2 average pooling, then the MLP)."""
     h = X
+    if params[0][0].ndim == 4:
+        w, b = params[0]
+        side = int(round(X.shape[-1] ** 0.5))
+        img = X.reshape(X.shape[:-1] + (side, side, 1))
+        z = jax.lax.conv_general_dilated(
+            img, w, (1, 1), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC")
+        )
+        z = jax.nn.relu(z + b)
+        c = z.shape[-1]
+        z = z.reshape(z.shape[:-3] + (side // 2, 2, side // 2, 2, c)).mean(axis=(-4, -2))
+        h = z.reshape(z.shape[:-3] + (-1,))
+        params = params[1:]
     for w, b in params[:-1]:
         h = jax.nn.relu(h @ w + b)
     w, b = params[-1]
@@ -67,11 +112,12 @@ def forward(params, X):
 
 
 def sd_loss(params, X, Q, lam):
-    """Mean soft-target cross-entropy plus ``(λ/2)·Σ‖W‖²`` (biases not penalized).
+    """Mean soft-target cross-entropy plus ``(lam/2)·Σ‖W‖²`` (biases not penalized), i.e. the
+    summed objective ``Σ_i CE_i + (λ/2)Σ‖W‖²`` divided by ``n`` when ``lam = λ/n``.
 
-    ``Q`` holds the SD targets, built once per run by :func:`~sdtheory.bridge.sd_targets`; the
-    cross-entropy term is that of :func:`~sdtheory.bridge.sd_cross_entropy` (the same code,
-    ``_loss._soft_cross_entropy``, on the precomputed targets). With ``Σ_k q_k = 1``,
+    ``Q`` holds the SD targets (built once per run, as :func:`~sdtheory.bridge.sd_targets`
+    does); the cross-entropy term is ``_loss._soft_cross_entropy``, the code of
+    :func:`~sdtheory.bridge.sd_cross_entropy`. With ``Σ_k q_k = 1``,
     ``CE(q, softmax(z)) = −q·z + logsumexp(z)`` is convex in the logits for any sign of ``q``, but
     when some ``q_k < 0`` (ξ > 1) it is unbounded below (send ``z_k → −∞``), so a minimizer needs
     ``λ > 0`` (linear probe) or a finite step budget (MLPs: the logits are homogeneous of degree
@@ -115,17 +161,17 @@ def train_chunk(opt, n_steps: int):
 
 
 def batched_train_chunk(opt, n_steps: int):
-    """``jit(vmap_seeds(vmap_runs(train_chunk)))``: ``params``/``state``/``Q`` carry two leading
-    axes ``(seed, run)``; ``X`` one ``(seed,)``, shared by the runs of a seed; ``lam`` scalar.
-    Also returns the final gradient norm of each run."""
+    """``jit(vmap_seeds(vmap_runs(train_chunk)))``: ``params``/``state``/``Q``/``lam`` carry two
+    leading axes ``(seed, run)``; ``X`` one ``(seed,)``, shared by the runs of a seed. Also
+    returns the final gradient norm of each run."""
     one = train_chunk(opt, n_steps)
 
     def one_with_gn(params, state, X, Q, lam):
         params, state, losses = one(params, state, X, Q, lam)
         return params, state, losses, grad_norm(params, X, Q, lam)
 
-    inner = jax.vmap(one_with_gn, in_axes=(0, 0, None, 0, None))
-    return jax.jit(jax.vmap(inner, in_axes=(0, 0, 0, 0, None)))
+    inner = jax.vmap(one_with_gn, in_axes=(0, 0, None, 0, 0))
+    return jax.jit(jax.vmap(inner, in_axes=(0, 0, 0, 0, 0)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,21 +182,38 @@ def cached_trainer(lr: float, steps: int | None, n_steps: int):
     return opt, batched_train_chunk(opt, n_steps)
 
 
-def init_run_params(seed: int, model_tag: int, role: int, sizes, dtype=jnp.float32):
+def init_run_params(seed, model_tag: int, role: int, sizes, dtype=jnp.float32):
     """Initial parameters of one run: key ``fold_in(fold_in(key(seed), model_tag), role)`` with
-    ``role`` 0 for the teacher and 1 for the students (shared by all their noise levels and ξ)."""
-    key = jax.random.fold_in(
-        jax.random.fold_in(jax.random.key(int(seed)), int(model_tag)), int(role)
-    )
+    ``role`` 0 for the teacher and 1 for the students (shared by all their runs)."""
+    key = jax.random.fold_in(jax.random.fold_in(jax.random.key(seed), int(model_tag)), int(role))
     return init_params(key, sizes, dtype)
 
 
-@jax.jit
-def batched_forward(params, X):
-    """Softmax probabilities for params with axes ``(seed, run, ...)`` on ``X`` of shape
-    ``(seed, n, d)``: returns ``(seed, run, n, K)``."""
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5, 6, 7))
+def init_stage(seeds, model_tag, role, sizes, n_runs, dtype, lr, steps):
+    """Parameters and Adam state of a batch ``(seed, run)``: one init per seed (``seeds`` an
+    int array), shared by its ``n_runs`` runs. One compiled program per stage."""
+    dt = jnp.dtype(dtype)
+    ps = jax.vmap(lambda s: init_run_params(s, model_tag, role, sizes, dt))(seeds)
+    ps = jax.tree.map(
+        lambda a: jnp.broadcast_to(a[:, None], a.shape[:1] + (n_runs,) + a.shape[1:]), ps
+    )
+    opt = cached_trainer(lr, steps, 1)[0]
+    return ps, jax.vmap(jax.vmap(opt.init))(ps)
+
+
+def batched_logits(params, X):
+    """Logits ``(seed, run, n, K)`` for params with axes ``(seed, run, ...)`` and ``X`` of shape
+    ``(seed, n, d)``."""
     f = jax.vmap(jax.vmap(forward, in_axes=(0, None)), in_axes=(0, 0))
-    return jax.nn.softmax(f(params, X), axis=-1)
+    return f(params, X)
+
+
+@jax.jit
+def predict(params, X):
+    """Predicted classes, shape ``(seed, run, n)``, for params with axes ``(seed, run, ...)`` on
+    ``X`` of shape ``(seed, n, d)`` (argmax of the softmax probabilities)."""
+    return jnp.argmax(jax.nn.softmax(batched_logits(params, X), axis=-1), axis=-1)
 
 
 def train_single(params, X, Q, lam, *, lr: float, steps: int):

@@ -12,6 +12,7 @@ from . import classification_gmm as classification_gmm
 from . import classification_multistage as classification_multistage
 from . import partial_label as partial_label
 from . import bridge as bridge
+from . import bridge_predict as bridge_predict
 from ._registry import DEFAULT_DPI as DEFAULT_DPI
 from ._registry import FORMATS as FORMATS
 from ._registry import REGISTRY as REGISTRY

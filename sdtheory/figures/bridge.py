@@ -4,6 +4,7 @@ from ._registry import FigureOutput, figure
 
 # quick mode: a smoke run dominated by JIT compilation (seconds)
 QUICK = dict(
+    dataset="digits",
     model="linear",
     corruption=(0.3, 0.5),
     xis=(0.0, 1.0, 2.0, 4.0),
@@ -11,10 +12,9 @@ QUICK = dict(
     quick=True,
     steps=40,
     width=16,
-    progress=False,
 )
 # full mode: the documented experiment (minutes; docs/bridge-results.md)
-FULL = dict(model=("linear", "mlp"), corruption=(0.3, 0.5), seeds=5, progress=False)
+FULL = dict(dataset="digits", model=("linear", "mlp"), corruption=(0.3, 0.5), seeds=5)
 
 
 @figure(
@@ -26,25 +26,17 @@ def bridge_accuracy_vs_xi(quick: bool) -> FigureOutput:
     """Full mode is the documented experiment (digits, both models, default ξ grid, 5 seeds;
     minutes; see docs/bridge-results.md). Quick mode, a smoke run dominated by JIT compilation:
     the linear probe only, 2 seeds, 40 steps, a 4-point ξ grid (seconds)."""
-    from ..bridge import DEFAULT_XIS, plot_bridge, run_bridge, summarize_bridge
+    from ..bridge import BridgeConfig, plot_bridge, run_bridge, summarize_bridge
 
-    kw = QUICK if quick else FULL
-    df = run_bridge("digits", **kw)
+    cfg = BridgeConfig(**(QUICK if quick else FULL))
+    df = run_bridge(cfg, progress=False)
     summary = summarize_bridge(df)
     fig = plot_bridge(
         df, title="Self-distillation with corrupted labels (digits)" + (" [quick]" if quick else "")
     )
     params = {
-        "dataset": "digits",
-        **kw,
-        "xis": kw.get("xis", DEFAULT_XIS),
-        "weight_decay": {
-            m: float(w) for m, w in df.groupby("model")["weight_decay"].first().items()
-        },
-        "steps": int(df["steps"].iloc[0]),
-        "lr": float(df["lr"].iloc[0]),
-        "corruption_kind": str(df["corruption_kind"].iloc[0]),
-        "dtype": str(df["dtype"].iloc[0]),
+        **cfg.resolved(),
+        "teacher_lam": {m: list(cfg.lam_grid(m)[0]) for m in cfg.model},
         "error_bars": "±1 standard error over seeds (std ddof=1 / sqrt(seeds))",
     }
     return FigureOutput(fig, df, extra={"summary": summary}, params=params)
