@@ -10,7 +10,7 @@ The theory parts are subpackages: :mod:`sdtheory.ridge`, :mod:`sdtheory.iterated
 experiment :mod:`sdtheory.bridge`. The names a notebook needs are re-exported here (``__all__``).
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 import importlib
 from typing import TYPE_CHECKING
