@@ -73,6 +73,18 @@ def test_predict_xi_bad_input(name, value, exc):
     assert name in str(info.value) or name.lower() in str(info.value).lower()
 
 
+@pytest.mark.parametrize("n_classes", [None, 2, 3])
+def test_predict_xi_single_class_labels_are_rejected(n_classes):
+    """One class carries no signal: before, ξ̂ = R̂ = SE = 0 came back silently."""
+    with pytest.raises(ValueError, match="labels must contain at least 2 distinct classes"):
+        predict_xi(X, np.full(40, 1), lam=1.0, n_classes=n_classes)
+
+
+def test_predict_xi_constant_target_matrix_is_rejected():
+    with pytest.raises(ValueError, match="labels"):
+        predict_xi(X, np.tile([0.2, 0.8], (40, 1)), lam=1.0)
+
+
 def test_predict_xi_target_matrix_n_classes_mismatch():
     with pytest.raises(ValueError, match="n_classes"):
         predict_xi(X, np.eye(3)[LABELS], lam=1.0, n_classes=4)
@@ -105,6 +117,11 @@ def test_predict_xi_keyword_only():
         (dict(seeds="2"), (TypeError, ValueError), "seeds"),
         (dict(dataset="nope"), ValueError, "dataset"),
         (dict(no_such_field=1), TypeError, "no_such_field"),
+        # the prediction is for the tied-λ, T = 1 experiment
+        (dict(teacher_lam=10.0, student_lam=1000.0), ValueError, "student_lam"),
+        (dict(student_lam=10.0), ValueError, "student_lam"),
+        (dict(temperature=3.0), ValueError, "temperature"),
+        (dict(temperature=(1.0, 3.0)), ValueError, "temperature"),
     ],
 )
 def test_predict_bridge_xi_bad_input(kw, exc, name):
@@ -173,16 +190,98 @@ def test_measured_best_xi_bad_input(runs, kw, exc, name):
         (["--xis", "one"], "--xis"),
         (["--corruption", "inf"], "--corruption"),
         (["--seeds", "2.5"], "--seeds"),
+        # checked before any training, naming the option and its valid range; a bad later
+        # dataset must not let an earlier one train first
+        (["--datasets", "wine", "foo"], "--datasets"),
+        (["--datasets", "foo"], "--datasets"),
+        (["--datasets", "wine", "wine"], "--datasets"),
+        (["--datasets", "synthetic", "gaussian_mixture"], "--datasets"),  # an alias repeated
+        (["--lam", "0"], "--lam"),
+        (["--lam", "-1"], "--lam"),
+        (["--lam", "10", "10"], "--lam"),
+        (["--xis", "1", "1"], "--xis"),
+        (["--models", "conv", "--datasets", "wine"], "--models"),
+        (["--models", "conv", "--datasets", "digits", "wine"], "--models"),
+        (["--models", "resnet"], "--models"),
+        (["--models", "linear", "linear"], "--models"),
+        (["--datasets", "wine", "breast_cancer", "--corruption", "0.6"], "--corruption"),
+        (["--datasets", "digits", "--corruption", "0.95"], "--corruption"),
+        (["--corruption", "0.3", "0.3"], "--corruption"),
+        (["--corruption", "-0.1"], "--corruption"),
+        (["--seeds", "1"], "--seeds"),
+        (["--seeds", "0"], "--seeds"),
+        (["--n-boot", "1"], "--n-boot"),
+        (["--n-boot", "1000000"], "--n-boot"),
+        (["--steps", "0"], "--steps"),
     ],
 )
-def test_cli_bad_arguments_print_one_line(tmp_path, capsys, argv, word):
+def test_cli_bad_arguments_print_one_line(tmp_path, capsys, monkeypatch, argv, word):
+    import time
+
+    from sdtheory.bridge import _runner
     from sdtheory.cli import main
 
+    def no_training(*a, **k):
+        raise AssertionError("trained before the arguments were checked")
+
+    monkeypatch.setattr(_runner, "run_bridge", no_training)
+    t0 = time.perf_counter()
     try:
-        rc = main(["bridge-predict", *argv, "--out", str(tmp_path)])
+        rc = main(["bridge-predict", *argv, "--no-progress", "--out", str(tmp_path)])
     except SystemExit as exc:  # argparse errors exit from inside parse_args
         rc = exc.code
     assert rc == 2
+    assert time.perf_counter() - t0 < 5.0  # no dataset was trained
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and word in err[0], err
+    if (
+        word in ("--lam", "--corruption", "--seeds", "--n-boot", "--steps")
+        and "repeat" not in err[0]
+        and "argument" not in err[0]
+    ):
+        assert any(c in err[0] for c in ("[", "(", ">=")), err  # the valid range is named
     assert list(tmp_path.iterdir()) == []  # nothing trained, nothing written
+
+
+def test_cli_mnist1d_without_its_package_fails_before_training(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    from sdtheory.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda n, *a: None if n == "mnist1d" else real(n, *a)
+    )
+    rc = main(["bridge-predict", "--datasets", "wine", "mnist1d", "--out", str(tmp_path)])
+    assert rc == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--datasets" in err[0] and "mnist1d" in err[0], err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "kw, name",
+    [
+        (dict(datasets=("wine", "wine")), "datasets"),
+        (dict(datasets="wine"), "datasets"),
+        (dict(models=()), "models"),
+        (dict(lams=(0.0, 1.0)), "lams"),
+        (dict(lams=()), "lams"),
+        (dict(seeds=1), "seeds"),
+        (dict(n_boot=1), "n_boot"),
+        (dict(corruption_multiclass=(0.3, 0.7)), "corruption_multiclass"),  # wine: K = 3
+        (dict(corruption_binary=(0.5,)), "corruption_binary"),  # breast_cancer: K = 2
+    ],
+)
+def test_experiment_checks_every_argument_before_training(monkeypatch, kw, name):
+    from sdtheory.bridge import _predict_cli, _runner
+
+    def no_training(*a, **k):
+        raise AssertionError("trained before the arguments were checked")
+
+    monkeypatch.setattr(_runner, "run_bridge", no_training)
+    args = dict(datasets=("wine", "breast_cancer"), seeds=2, lams=(1.0, 10.0))
+    args.update(kw)
+    with pytest.raises((ValueError, TypeError)) as info:
+        _predict_cli.experiment(args.pop("datasets"), **args)
+    assert name in str(info.value)

@@ -148,6 +148,32 @@ def test_conv_needs_images():
         BridgeConfig(dataset="wine", model="conv")
 
 
+@pytest.mark.parametrize(
+    "dataset, kw",
+    [("digits", {}), ("wine", {}), ("breast_cancer", {}), ("mnist1d", {})]
+    + [("gaussian_mixture", dict(n_classes=4, n_samples=40)), ("synthetic", {})],
+)
+def test_corruption_limit_is_checked_on_construction(dataset, kw):
+    """The (K−1)/K limit fails at construction with the message of the run-time check, which
+    uses K of the loaded labels (the independent route)."""
+    from sdtheory._labels import _check_corruption
+
+    if dataset == "mnist1d":
+        pytest.importorskip("mnist1d")
+    k = int(load_dataset(dataset, **kw)[1].max()) + 1
+    limit = (k - 1) / k
+    assert BridgeConfig(dataset=dataset, corruption=limit - 0.01, **kw).corruption[0] < limit
+    for bad in (limit, (0.1, limit + 0.01)):
+        with pytest.raises(ValueError, match="corruption") as info:
+            BridgeConfig(dataset=dataset, corruption=bad, **kw)
+        r = bad if isinstance(bad, float) else bad[1]
+        with pytest.raises(ValueError) as runtime:
+            _check_corruption(r, k, "symmetric")
+        assert str(info.value) == str(runtime.value)
+    with pytest.raises(ValueError, match=r"corruption must be in \[0, 0\.5\)"):
+        BridgeConfig(dataset=dataset, corruption=0.5, corruption_kind="asymmetric", **kw)
+
+
 # ---------------------------------------------------------------- λ split and temperature
 
 

@@ -208,6 +208,15 @@ def test_measured_best_xi_ties_go_to_xi_nearest_zero_and_groups():
     assert out.xi_best_se.tolist() == [0.0, 0.0]
 
 
+def test_measured_best_xi_one_seed_has_no_spread():
+    """A bootstrap of one seed always redraws that seed: its SD is undefined (NaN), not 0."""
+    from sdtheory.bridge._predict_cli import measured_best_xi
+
+    row = measured_best_xi(_runs(np.array([[0.8, 0.9, 0.85]]), np.array([0.0, 1.0, 2.0]))).iloc[0]
+    assert row.xi_best == 1.0 and row.n_seeds == 1
+    assert np.isnan(row.xi_best_se) and np.isnan(row.xi_best_seed_sd) and np.isnan(row.gain_se)
+
+
 def test_summary_and_agreement_counts():
     from sdtheory.bridge._predict_cli import _agreement, _summary
 

@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .._labels import CORRUPTION_KINDS
+from .._labels import CORRUPTION_KINDS, _check_corruption
 from .._validate import check_choice, check_int, check_scalar
 from ._data import DATASETS
 
@@ -48,6 +48,16 @@ DEFAULTS = {
 }
 #: Datasets with images the ``conv`` model can read, and their (height, width).
 IMAGE_SHAPES = {"digits": (8, 8)}
+#: Class counts of the bundled datasets, known without loading them (gaussian_mixture: its
+#: ``n_classes``, default 10; every class is present since its labels are ``arange(n) % K``).
+N_CLASSES = {"digits": 10, "breast_cancer": 2, "wine": 3, "mnist1d": 10}
+
+
+def n_classes_of(dataset: str, n_classes: int | None = None) -> int:
+    """Number of classes ``K`` of a bundled dataset without loading it."""
+    if dataset in N_CLASSES:
+        return N_CLASSES[dataset]
+    return 10 if n_classes is None else int(n_classes)
 
 
 def _f(default, doc, cli=None):
@@ -104,7 +114,8 @@ class BridgeConfig:
         (0.3, 0.5),
         "Corrupted fractions of the training labels, each in [0, 1) and below (K−1)/K for "
         "symmetric corruption (below 0.5 for asymmetric corruption or binary data), so the clean "
-        "label stays the majority; validation and test labels stay clean.",
+        "label stays the majority (checked on construction: K is known without loading); "
+        "validation and test labels stay clean.",
         {"nargs": "+", "type": "real"},
     )
     corruption_kind: str = _f(
@@ -252,6 +263,10 @@ class BridgeConfig:
                     "(a fixed bundled dataset)"
                 )
             set_(name, _opt_int(v, name, low))
+        # the (K−1)/K limit, as run_bridge checks it on the loaded labels (same message)
+        k = n_classes_of(self.dataset, self.n_classes)
+        for r in self.corruption:
+            _check_corruption(r, k, self.corruption_kind)
         for name in ("val_fraction", "test_fraction"):
             v = check_scalar(
                 getattr(self, name), name, low=0, high=1, low_open=True, high_open=True

@@ -52,6 +52,12 @@ def _targets(labels, n, n_classes):
         raise TypeError(f"labels must be integer class labels, got dtype {y.dtype}")
     if (y < 0).any():
         raise ValueError("labels must be class labels >= 0")
+    classes = np.unique(y)
+    if classes.size < 2:
+        raise ValueError(
+            "labels must contain at least 2 distinct classes (a one-class label vector has no "
+            f"signal to predict), got only class {int(classes[0])}"
+        )
     k_min = int(y.max()) + 1
     if n_classes is None:
         k = max(k_min, 2)
@@ -166,7 +172,8 @@ def predict_xi(
         Training features (finite), e.g. the standardized inputs of the bridge's linear probe.
     labels : array_like of int, shape (n,), or array_like, shape (n, K)
         Training class labels ``0..K−1`` as used for training (the corrupted ones), turned
-        into one-hot targets; or a real ``n × K`` target matrix (one response per column).
+        into one-hot targets, with at least 2 distinct classes; or a real ``n × K`` target
+        matrix (one response per column, not constant).
     lam : float or array_like, shape (L,)
         Penalties ``λ > 0`` on the **summed-loss scale**: the teacher minimizes
         ``‖Y − XW‖²_F + λ‖W‖²_F`` (scikit-learn's ``alpha``). The bridge's weight decay ``λ_b``
@@ -260,6 +267,12 @@ def predict_xi(
     check_choice(uncertainty, "uncertainty", {"delta", "none"})
     fit_intercept = _check_bool(fit_intercept, "fit_intercept")
     offset = 1 if fit_intercept else 0
+    if not np.any(np.ptp(Y, axis=0) if fit_intercept else Y):
+        raise ValueError(
+            "labels carry no signal: the target matrix is "
+            + ("constant in every column (with the intercept)" if fit_intercept else "all 0")
+            + "; at least 2 distinct classes are needed"
+        )
     if fit_intercept:
         X = X - X.mean(0)
         Y = Y - Y.mean(0)
@@ -326,7 +339,9 @@ def predict_bridge_xi(config=None, /, *, lam=None, **overrides):
     Parameters
     ----------
     config : BridgeConfig, optional
-        The experiment (default ``BridgeConfig()``); ``overrides`` replace its fields.
+        The experiment (default ``BridgeConfig()``); ``overrides`` replace its fields. The
+        prediction is for the tied-λ, ``T = 1`` experiment: ``student_lam`` must be None
+        (each student uses its teacher's λ) and ``temperature`` 1, else ``ValueError``.
     lam : float or array_like, optional
         λ grid (summed-loss scale, > 0). Default: the config's ``teacher_lam`` (else the linear
         probe's default). The bridge's λ is the same summed-loss λ (see Notes).
@@ -368,8 +383,21 @@ def predict_bridge_xi(config=None, /, *, lam=None, **overrides):
         config = BridgeConfig()
     if not isinstance(config, BridgeConfig):
         raise TypeError(f"config must be a BridgeConfig or None, got {type(config).__name__}")
+    unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(BridgeConfig)})
+    if unknown:
+        raise TypeError(
+            f"predict_bridge_xi got unknown settings {unknown}; valid names are lam and the "
+            f"BridgeConfig fields {[f.name for f in dataclasses.fields(BridgeConfig)]}"
+        )
     if overrides:
         config = dataclasses.replace(config, **overrides)
+    if config.student_lam is not None or config.temperature != (1.0,):
+        raise ValueError(
+            "predict_bridge_xi predicts the tied-λ, T = 1 experiment (the ridge theory has one λ "
+            "for teacher and student and the plain teacher): it needs student_lam=None and "
+            f"temperature=1, got student_lam={config.student_lam} and temperature="
+            f"{list(config.temperature)}"
+        )
     if lam is None:
         lam = config.teacher_lam if config.teacher_lam is not None else LAM_DEFAULTS["linear"]
     lam = check_lam(lam)

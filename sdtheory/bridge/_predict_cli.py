@@ -8,6 +8,7 @@ puts the measured best ξ next to :func:`predict_bridge_xi` on the same training
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 import time
 
@@ -24,6 +25,7 @@ _LAM_KEYS = ("teacher_lam", "student_lam", "temperature")
 DATASETS = ("digits", "breast_cancer", "wine")
 LAMS = (1.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 10000.0)
 XIS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
+_MAX_BOOT = 100_000  # the bootstrap holds n_boot × seeds × ξ accuracies
 
 
 def _argmax_xi(acc, xis):
@@ -51,10 +53,11 @@ def measured_best_xi(runs, *, n_boot=1000, seed=0):
     pandas.DataFrame
         One row per group: the group keys, ``n_seeds``, ``xi_best`` (argmax over the ξ grid of
         the mean test accuracy over seeds), ``xi_best_se`` (bootstrap SD of that argmax over
-        resampled seeds), ``p_pos``/``p_neg`` (bootstrap fractions with a best ξ > 0 / < 0),
-        ``xi_best_seed_sd`` (SD of the per-seed argmaxes), ``acc_best``, ``acc_xi0`` (mean test
-        accuracy at ξ = 0, NaN if 0 is not on the grid), ``gain`` = ``acc_best − acc_xi0`` and
-        ``gain_se`` (paired over seeds), ``xi_min``, ``xi_max`` (the grid's ends).
+        resampled seeds; NaN with one seed or ``n_boot = 1``), ``p_pos``/``p_neg`` (bootstrap
+        fractions with a best ξ > 0 / < 0), ``xi_best_seed_sd`` (SD of the per-seed argmaxes),
+        ``acc_best``, ``acc_xi0`` (mean test accuracy at ξ = 0, NaN if 0 is not on the grid),
+        ``gain`` = ``acc_best − acc_xi0`` and ``gain_se`` (paired over seeds), ``xi_min``,
+        ``xi_max`` (the grid's ends).
 
     Notes
     -----
@@ -109,7 +112,7 @@ def measured_best_xi(runs, *, n_boot=1000, seed=0):
                 **dict(zip(keys, key)),
                 "n_seeds": S,
                 "xi_best": best,
-                "xi_best_se": float(boot.std(ddof=1)) if n_boot > 1 else np.nan,
+                "xi_best_se": float(boot.std(ddof=1)) if n_boot > 1 and S > 1 else np.nan,
                 "p_pos": float((boot > 0).mean()),
                 "p_neg": float((boot < 0).mean()),
                 "xi_best_seed_sd": float(_argmax_xi(acc, xis).std(ddof=1)) if S > 1 else np.nan,
@@ -187,6 +190,127 @@ def _agreement(summary):
     return pd.DataFrame(rows)
 
 
+# option names of the checks below: Python arguments of experiment(), or the CLI options
+_PY_NAMES = {
+    k: k
+    for k in ("datasets", "models", "lams", "xis", "seeds", "steps", "n_boot")
+    + ("corruption_binary", "corruption_multiclass")
+}
+_CLI_NAMES = {
+    **{k: f"--{k.replace('_', '-')}" for k in _PY_NAMES},
+    "lams": "--lam",
+    "corruption_binary": "--corruption",
+    "corruption_multiclass": "--corruption",
+}
+
+
+def _unique_grid(values, name, **limits):
+    from .._validate import check_scalar
+
+    vals = tuple(values) if not isinstance(values, str) and np.ndim(values) == 1 else None
+    if not vals:
+        raise ValueError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+    out = tuple(check_scalar(v, name, **limits) for v in vals)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name} must not repeat values, got {list(out)}")
+    return out
+
+
+def _plan(
+    datasets,
+    *,
+    models,
+    lams,
+    xis,
+    seeds,
+    quick,
+    steps,
+    n_boot,
+    corruption_binary,
+    corruption_multiclass,
+    names=_PY_NAMES,
+):
+    """Every per-dataset :class:`BridgeConfig` of :func:`experiment`, validated before training.
+
+    A bad argument raises ``ValueError``/``TypeError`` naming it (``names``: the Python
+    argument or the CLI option) and its valid range; nothing is loaded or trained.
+    """
+    from .._validate import check_choice
+    from ._config import IMAGE_SHAPES, MODELS, BridgeConfig, n_classes_of
+    from ._data import DATASETS as choices
+
+    nm = names
+    if isinstance(datasets, str) or np.ndim(datasets) != 1 or len(datasets) == 0:
+        raise ValueError(f"{nm['datasets']} must be a non-empty list of datasets, got {datasets!r}")
+    canon = ["gaussian_mixture" if d == "synthetic" else d for d in datasets]
+    for d in datasets:
+        check_choice(d, nm["datasets"], choices)
+    if "mnist1d" in datasets and importlib.util.find_spec("mnist1d") is None:
+        raise ValueError(
+            f"{nm['datasets']} mnist1d needs the optional package mnist1d: "
+            "pip install 'sdtheory[mnist1d]' (or pip install mnist1d)"
+        )
+    if len(set(canon)) != len(canon):
+        raise ValueError(
+            f"{nm['datasets']} must not repeat a dataset (a repeat would duplicate its seeds), "
+            f"got {list(datasets)}"
+        )
+    if isinstance(models, str) or np.ndim(models) != 1 or len(models) == 0:
+        raise ValueError(
+            f"{nm['models']} must be a non-empty list of {list(MODELS)}, got {models!r}"
+        )
+    for m in models:
+        check_choice(m, nm["models"], MODELS)
+    if len(set(models)) != len(models):
+        raise ValueError(f"{nm['models']} must not repeat a model, got {list(models)}")
+    lams = _unique_grid(lams, nm["lams"], low=0.0, low_open=True)
+    xis = _unique_grid(xis, nm["xis"])
+    seeds = check_int(seeds, nm["seeds"], minimum=2)
+    if steps != "auto":
+        steps = check_int(steps, nm["steps"], minimum=1)
+    if not 2 <= check_int(n_boot, nm["n_boot"]) <= _MAX_BOOT:
+        raise ValueError(f"{nm['n_boot']} must be an integer in [2, {_MAX_BOOT}], got {n_boot}")
+    binary = _unique_grid(
+        corruption_binary, nm["corruption_binary"], low=0.0, high=1.0, high_open=True
+    )
+    multi = _unique_grid(
+        corruption_multiclass, nm["corruption_multiclass"], low=0.0, high=1.0, high_open=True
+    )
+    configs = []
+    for ds in datasets:
+        k = n_classes_of(ds)
+        name, levels = (
+            (nm["corruption_binary"], binary) if k == 2 else (nm["corruption_multiclass"], multi)
+        )
+        limit = (k - 1) / k
+        for r in levels:
+            if r >= limit:
+                raise ValueError(
+                    f"{name} must be in [0, {limit:.3g}) for dataset {ds!r} ({k} classes, "
+                    f"symmetric corruption: the clean label must stay the majority), got {r:g}"
+                )
+        ms = tuple(m for m in models if m != "conv" or ds in IMAGE_SHAPES)
+        if not ms:
+            raise ValueError(
+                f"{nm['models']} conv needs image data ({nm['datasets']} in "
+                f"{sorted(IMAGE_SHAPES)}); dataset {ds!r} would run no model: add linear or mlp "
+                f"to {nm['models']}, or drop {ds!r}"
+            )
+        configs.append(
+            BridgeConfig(
+                dataset=ds,
+                model=ms,
+                corruption=levels,
+                xis=xis,
+                seeds=seeds,
+                teacher_lam=lams,
+                quick=quick,
+                steps=steps,
+            )
+        )
+    return configs, lams
+
+
 def experiment(
     datasets=DATASETS,
     *,
@@ -203,31 +327,33 @@ def experiment(
 ):
     """Train the bridge over the (λ, ξ) grid per dataset and compare with :func:`predict_bridge_xi`.
 
-    ``conv`` runs on image data (digits) only. Returns the tables ``runs, measured, predicted,
-    curve, summary, agreement`` (a dict of DataFrames) and the seconds spent training.
+    ``conv`` runs on image data (digits) only. Every argument is checked, and every
+    per-dataset :class:`BridgeConfig` built, before any training: distinct datasets and
+    models, λ > 0 (distinct), distinct ξ, ``seeds >= 2`` (a count; the spreads are over
+    seeds), ``2 <= n_boot <= 100000``, corruption below ``(K−1)/K`` of each dataset. Returns
+    the tables ``runs, measured, predicted, curve, summary, agreement`` (a dict of
+    DataFrames) and the seconds spent training.
     """
-    from ._config import IMAGE_SHAPES, BridgeConfig
-    from ._data import load_dataset
     from ._predict import predict_bridge_xi
     from ._runner import run_bridge
 
+    configs, lams = _plan(
+        datasets,
+        models=models,
+        lams=lams,
+        xis=xis,
+        seeds=seeds,
+        quick=quick,
+        steps=steps,
+        corruption_binary=corruption_binary,
+        corruption_multiclass=corruption_multiclass,
+        n_boot=n_boot,
+    )
     out = {k: [] for k in ("runs", "predicted", "curve")}
     secs = 0.0
     dense = np.geomspace(min(lams) / 3, max(lams) * 3, 49)
-    for ds in datasets:
-        k = int(load_dataset(ds)[1].max()) + 1
-        levels = tuple(corruption_binary if k == 2 else corruption_multiclass)
-        ms = tuple(m for m in models if m != "conv" or ds in IMAGE_SHAPES)
-        cfg = BridgeConfig(
-            dataset=ds,
-            model=ms,
-            corruption=levels,
-            xis=tuple(xis),
-            seeds=seeds,
-            teacher_lam=tuple(lams),
-            quick=quick,
-            steps=steps,
-        )
+    for cfg in configs:
+        ds = cfg.dataset
         t0 = time.perf_counter()
         runs = run_bridge(cfg, progress=progress)
         secs += time.perf_counter() - t0
@@ -266,21 +392,44 @@ def add_arguments(parser) -> None:
         "ridge-theory prediction on the same training features and corrupted labels."
     )
     a = parser.add_argument
-    a("--datasets", nargs="+", default=list(DATASETS), help="default digits breast_cancer wine")
-    a("--models", nargs="+", default=["linear", "mlp"], help="linear mlp conv (conv: digits only)")
-    a("--lam", nargs="+", type=_reals, default=list(LAMS), help="lambda grid (summed loss)")
-    a("--xis", nargs="+", type=_reals, default=list(XIS), help="xi grid")
-    a("--seeds", type=int, default=4, help="number of seeds (default 4)")
-    a("--steps", type=int, default=None, help="Adam steps (default: the quick budget, 150)")
+    a(
+        "--datasets",
+        nargs="+",
+        default=list(DATASETS),
+        help="distinct datasets (default digits breast_cancer wine)",
+    )
+    a(
+        "--models",
+        nargs="+",
+        default=["linear", "mlp"],
+        help="distinct models of linear mlp conv (conv: digits only; default linear mlp)",
+    )
+    lams, xis = " ".join(f"{v:g}" for v in LAMS), " ".join(f"{v:g}" for v in XIS)
+    a(
+        "--lam",
+        nargs="+",
+        type=_reals,
+        default=list(LAMS),
+        help=f"lambda grid (summed loss), each > 0, distinct (default {lams})",
+    )
+    a("--xis", nargs="+", type=_reals, default=list(XIS), help=f"xi grid, distinct (default {xis})")
+    a("--seeds", type=int, default=4, help="number of seeds >= 2 (default 4)")
+    a("--steps", type=int, default=None, help="Adam steps >= 1 (default: the quick budget, 150)")
     a("--full", action="store_true", help="full budget and width instead of quick settings")
-    a("--n-boot", type=int, default=1000, help="bootstrap resamples of the seeds")
+    a(
+        "--n-boot",
+        type=int,
+        default=1000,
+        help=f"bootstrap resamples of the seeds, in [2, {_MAX_BOOT}] (default 1000)",
+    )
     a("--out", default=None, help="folder for bridge-prediction-*.csv (checked before training)")
     a(
         "--corruption",
         nargs="+",
         type=_reals,
         default=None,
-        help="corrupted fractions for every dataset (default 0.3 for binary data, 0.3 0.5 else)",
+        help="distinct corrupted fractions for every dataset, each below (K-1)/K of every "
+        "dataset (default 0.3 for binary data, 0.3 0.5 else)",
     )
     a(
         "--name",
@@ -301,12 +450,7 @@ def run(args) -> int:
     name = str(args.name)
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"--name must be a plain file name prefix, got {name!r}")
-    levels = {}
-    if args.corruption is not None:
-        levels = {"corruption_binary": tuple(args.corruption)}
-        levels["corruption_multiclass"] = tuple(args.corruption)
-    tabs, secs = experiment(
-        tuple(args.datasets),
+    kw = dict(
         models=tuple(args.models),
         lams=tuple(args.lam),
         xis=tuple(args.xis),
@@ -314,9 +458,14 @@ def run(args) -> int:
         quick=not args.full,
         steps="auto" if args.steps is None else args.steps,
         n_boot=args.n_boot,
-        progress=False if args.no_progress else None,
-        **levels,
+        corruption_binary=(0.3,),
+        corruption_multiclass=(0.3, 0.5),
     )
+    if args.corruption is not None:
+        kw["corruption_binary"] = kw["corruption_multiclass"] = tuple(args.corruption)
+    _plan(tuple(args.datasets), **kw, names=_CLI_NAMES)  # every argument, before any training
+    progress = False if args.no_progress else None
+    tabs, secs = experiment(tuple(args.datasets), **kw, progress=progress)
     cols = ["dataset", "model", "corruption", "lam", "xi_best", "xi_best_se", "xi_hat"]
     cols += ["xi_hat_se", "gain", "gain_se", "sign_agree", "magnitude_agree"]
     with pd.option_context("display.width", 200, "display.max_rows", 500):
