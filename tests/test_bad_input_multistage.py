@@ -33,22 +33,24 @@ def _theory_cases():
     per_stage = {
         "lam": ["a", None, NAN, INF, 0.0, -1.0, [1.0, 1.0], [[1.0, 1.0, 1.0]], [1.0, NAN, 1.0]],
         "inverse_temperature": ["a", None, NAN, 0.0, -1.0, [1.0, 1.0, 1.0], [2.0, NAN]],
-        "xi": ["a", None, NAN, INF, [1.0], [1.0, INF]],
-        "stages": COUNT + [0, 6],
-        "n_nodes": [2.5, "3", True, 1],
+        "xi": ["a", NAN, INF, [1.0], [1.0, INF], [1.0, 1.0]],
+        "xis": ["a", NAN, 1.0, [1.0], [1.0, INF], [[1.0, 1.0]], [1.0, 1.0, 1.0]],
+        "steps": [2.5, "3", True, -1, 5],
+        "n_nodes": [2.5, "3", True, 1, 201, 10**6],
     }
     return {
-        gmm_multistage: (dict(GMM, corruption=0.2, lam=1.0, stages=3), {**MODEL_BAD, **per_stage}),
+        gmm_multistage: (dict(GMM, corruption=0.2, lam=1.0, steps=2), {**MODEL_BAD, **per_stage}),
         optimize_gmm_multistage: (
-            dict(GMM, corruption=0.2, stages=2, n_grid=3),
+            dict(GMM, corruption=0.2, steps=1, n_grid=3),
             {
                 **MODEL_BAD,
-                "stages": COUNT + [0, 6],
-                "xi": ["a", None, NAN, [1.0, 2.0]],
+                "steps": [2.5, "3", True, -1, 5],
+                "xi": ["a", NAN, [1.0, 2.0]],
+                "xis": ["a", NAN, 1.0, [1.0, 2.0]],
                 "lam_bounds": ["a", None, (1.0,), (2.0, 1.0), (0.0, 1.0), (1.0, NAN), 3.0],
                 "inverse_temperature_bounds": ["a", None, (5.0, 1.0), (-1.0, 2.0), (1.0, INF)],
                 "n_grid": COUNT + [2],
-                "n_nodes": [2.5, 1],
+                "n_nodes": [2.5, 1, 1001],
             },
         ),
         gmm_finite_n_error: (
@@ -77,14 +79,15 @@ def _theory_cases():
 def _sim_cases():
     from sdtheory.simulate import gmm_multistage_summary, simulate_gmm_multistage
 
-    base = dict(n_features=10, **GMM, corruption=0.2, lam=1.0, stages=2, n_trials=2)
+    base = dict(n_features=10, **GMM, corruption=0.2, lam=1.0, steps=1, n_trials=2)
     bad = {
         "n_features": COUNT + [1],
         **MODEL_BAD,
         "lam": ["a", None, NAN, INF, 0.0, [1.0, 2.0, 3.0]],
-        "stages": COUNT + [0],
+        "steps": [2.5, "3", True, -1],
         "inverse_temperature": ["a", None, NAN, 0.0, [1.0, 2.0]],
-        "xi": ["a", None, NAN, INF, [1.0, 2.0]],
+        "xi": ["a", NAN, INF, [1.0, 2.0]],
+        "xis": ["a", NAN, 1.0, [1.0, INF], [1.0, 2.0]],
         "n_trials": COUNT + [1],
         "seed": ["a", None, -1],
         "batch_size": COUNT + [0],
@@ -125,5 +128,18 @@ def test_too_few_samples_and_result_container():
     with pytest.raises(ValueError, match="sample_ratio"):
         simulate_gmm_multistage(4, 0.2, 1.0, 0.5, corruption=0.1, lam=1.0, n_trials=2)
     # GMMMultistage is a result container (built by gmm_multistage, not from user input)
-    r = gmm_multistage(**GMM, corruption=0.2, lam=1.0, stages=1)
+    r = gmm_multistage(**GMM, corruption=0.2, lam=1.0, steps=0)
     assert isinstance(r, GMMMultistage) and r.inverse_temperature.size == 0
+
+
+@pytest.mark.parametrize("fn", ["theory", "optimizer", "simulator"])
+def test_xi_and_xis_are_exclusive(fn):
+    if fn == "simulator":
+        from sdtheory.simulate import simulate_gmm_multistage as f
+
+        kw = dict(n_features=10, **GMM, corruption=0.2, lam=1.0, n_trials=2)
+    else:
+        f = gmm_multistage if fn == "theory" else optimize_gmm_multistage
+        kw = dict(GMM, corruption=0.2) | (dict(lam=1.0) if fn == "theory" else dict(n_grid=3))
+    with pytest.raises(TypeError, match=r"at most one of xi .* and xis"):
+        f(**kw, xi=1.0, xis=[1.0])

@@ -149,7 +149,7 @@ def _tiny_calls():
             3, 0.4, 0.1, n_corrupted_per_class=1, lam=0.5, xi=[1.0, 2.0], n_trials=2, n_iter=3
         ),
         "simulate_gmm_multistage": lambda: simulate.simulate_gmm_multistage(
-            8, 1.0, 1.0, 0.5, stages=2, **gmm
+            8, 1.0, 1.0, 0.5, steps=1, **gmm
         ),
         "simulate_partial_label": lambda: simulate.simulate_partial_label(
             3, 0.4, 0.1, corruption=0.3, lam=0.5, xi=[1.0, 2.0], n_trials=2, n_iter=3

@@ -18,7 +18,8 @@ import numpy as np
 
 from ._registry import check
 
-# (sample_ratio, delta, rho, corruption, lam, inverse_temperature, xi)
+# (sample_ratio, delta, rho, corruption, lam (one per fit), inverse_temperature, xi or xis
+# (one per step)); a case with sequences runs at most 3 steps
 _CASES = {
     "hard": (2.0, 1.0, 0.5, 0.2, 1.0, np.inf, 1.0),
     "soft": (2.0, 1.0, 0.3, 0.2, [0.5, 1.0, 2.0, 1.0], [4.0, 2.0, 8.0], [1.0, 0.8, 1.2]),
@@ -26,9 +27,10 @@ _CASES = {
 
 
 def multistage_rows(
-    N, stages, trials, cases, *, seed=21, calib_seed=99, calib_trials=16, calibrate=True
+    N, steps, trials, cases, *, seed=21, calib_seed=99, calib_trials=16, calibrate=True
 ) -> list[dict]:
-    """Rows ``problem, quantity, theory, mc_mean, mc_se, n`` (plus ``finite_n`` for the errors)."""
+    """Rows ``problem, quantity, theory, mc_mean, mc_se, n`` (plus ``finite_n`` for the errors)
+    for the teacher and ``steps`` SD steps; quantity ``stage t …`` is step ``t − 1``."""
     from ..classification import gmm_finite_n_error, gmm_multistage
     from ..simulate import simulate_gmm_multistage
     from ..simulate._common import mean_se
@@ -37,8 +39,9 @@ def multistage_rows(
     for name in cases:
         a, dl, rho, flip, lam, beta, xi = _CASES[name]
         if np.ndim(lam):
-            lam, beta, xi = lam[:stages], beta[: stages - 1], xi[: stages - 1]
-        kw = dict(corruption=flip, lam=lam, stages=stages, inverse_temperature=beta, xi=xi)
+            lam, beta, xi = lam[: steps + 1], beta[:steps], xi[:steps]
+        xarg = dict(xis=xi) if np.ndim(xi) else dict(xi=xi)
+        kw = dict(corruption=flip, lam=lam, steps=steps, inverse_temperature=beta, **xarg)
         th = gmm_multistage(a, dl, rho, **kw)
         out = simulate_gmm_multistage(N, a, dl, rho, **kw, n_trials=trials, seed=seed, batch_size=8)
         cal = (
@@ -52,7 +55,7 @@ def multistage_rows(
             f"GMM sample_ratio={a}, Delta={dl}, rho={rho}, corruption={flip}, lam={lam}, "
             f"inverse_temperature={beta}, xi={xi}, N={N}"
         )
-        for t in range(1, stages + 1):
+        for t in range(1, steps + 2):
             g = out[out.stage == t]
             if cal is not None:
                 gc = cal[cal.stage == t]
@@ -101,5 +104,5 @@ def multistage_rows(
 )
 def multistage(quick: bool) -> list[dict]:
     if quick:
-        return multistage_rows(400, 3, 16, ("hard",), calibrate=False)
-    return multistage_rows(1000, 4, 32, ("hard", "soft"))
+        return multistage_rows(400, 2, 16, ("hard",), calibrate=False)
+    return multistage_rows(1000, 3, 32, ("hard", "soft"))

@@ -23,8 +23,11 @@ __all__ = ["GMMMultistage", "gmm_multistage"]
 
 # quadrature range of each standard-normal coordinate: ±7 (mass outside 2.6e-12) up to two
 # coordinates, ±5.5 (3.8e-8) beyond, where the node count per coordinate must stay small
-_MAX_STAGES = 5
+_MAX_STEPS = 4
 _DEFAULT_NODES = {0: 1, 1: 64, 2: 40, 3: 20, 4: 14}
+# largest n_nodes per number of steps: the quadrature holds (2 n_nodes)^steps points per
+# (label, noisy label) pair, so memory and time grow like n_nodes^steps (≤ ~2.6e6 points)
+_MAX_NODES = {0: 1000, 1: 1000, 2: 200, 3: 50, 4: 20}
 
 
 def _lim(n_coords: int) -> float:
@@ -33,9 +36,11 @@ def _lim(n_coords: int) -> float:
 
 @dataclass(frozen=True)
 class GMMMultistage:
-    """Result of :func:`gmm_multistage`: one entry per stage ``t = 1..T`` (stage 1: teacher).
+    """Result of :func:`gmm_multistage`: one entry per stage ``t = 1..T``, ``T = steps + 1``.
 
-    See the theory page :doc:`/theory/multistage`.
+    Stage ``t = 1`` is the teacher (step 0 of ``steps``) and stage ``t`` is distillation step
+    ``t − 1``; array index ``i = t − 1`` is therefore the step number. See the theory page
+    :doc:`/theory/multistage`.
 
     Attributes
     ----------
@@ -53,9 +58,10 @@ class GMMMultistage:
         Lower-triangular response functions ``χ_{tk}`` (diagonal: ``chi``).
     reaction : ndarray, shape (T, T)
         Strictly lower-triangular reaction coefficients ``Γ_{tk}`` (``k < t``).
-    lam, inverse_temperature, xi : ndarray
-        The per-stage parameters used (``lam``: ``T`` values; the other two: ``T − 1``, one per
-        distillation step).
+    lam, inverse_temperature, xis : ndarray
+        The parameters used: ``lam`` has ``T`` values (teacher first); ``inverse_temperature``
+        and the schedule ``xis`` have ``steps = T − 1`` values, entry ``j`` for step ``j + 1``
+        (stage ``j + 2``).
     """
 
     m: np.ndarray
@@ -70,17 +76,18 @@ class GMMMultistage:
     reaction: np.ndarray
     lam: np.ndarray
     inverse_temperature: np.ndarray
-    xi: np.ndarray
+    xis: np.ndarray
 
     def to_frame(self):
         """Tidy :class:`pandas.DataFrame`, one row per stage: ``stage, m, Q, b, test_error,
-        train_error_clean, train_error_noisy, chi, lam, inverse_temperature, xi`` (the last two
-        are NaN for stage 1)."""
+        train_error_clean, train_error_noisy, chi, lam, inverse_temperature, xi`` (``stage``
+        runs ``1..T`` with 1 the teacher, i.e. step ``stage − 1``; the last two columns are NaN
+        for the teacher)."""
         import pandas as pd
 
         T = self.m.size
         pad = np.concatenate([[np.nan], np.asarray(self.inverse_temperature, float)])
-        padx = np.concatenate([[np.nan], np.asarray(self.xi, float)])
+        padx = np.concatenate([[np.nan], np.asarray(self.xis, float)])
         return pd.DataFrame(
             {
                 "stage": np.arange(1, T + 1),
@@ -305,20 +312,47 @@ def _per_stage(x, name, count, **kw) -> np.ndarray:
     return np.array([check_scalar(v, name, **kw) for v in arr], dtype=np.float64)
 
 
-def _check_args(stages, lam, inverse_temperature, xi, n_nodes):
-    T = check_int(stages, "stages", minimum=1)
-    if T > _MAX_STAGES:
-        raise ValueError(f"stages must be an int in [1, {_MAX_STAGES}], got {T}")
+def _check_schedule(steps, xi, xis) -> np.ndarray:
+    """The ξ schedule (``steps`` values) from ``steps`` and exactly one of ``xi``/``xis``."""
+    if xi is not None and xis is not None:
+        raise TypeError(
+            "give at most one of xi (one weight on the teacher for every step, with steps) "
+            "and xis (one weight per step)"
+        )
+    if xis is not None:
+        if isinstance(xis, (str, bytes, dict)) or np.ndim(xis) != 1:
+            shape = type(xis).__name__ if isinstance(xis, (str, bytes, dict)) else np.shape(xis)
+            raise ValueError(f"xis must be 1-D (xi_1, ..., xi_k), got {shape}")
+        sched = np.array([check_scalar(v, "xis") for v in xis], dtype=np.float64)
+        k = sched.size
+        if steps is not None and check_int(steps, "steps", minimum=0) != k:
+            raise ValueError(f"steps must equal len(xis) = {k}, got {steps}")
+    else:
+        k = 1 if steps is None else check_int(steps, "steps", minimum=0)
+        sched = np.full(k, 1.0 if xi is None else check_scalar(xi, "xi"))
+    if k > _MAX_STEPS:
+        raise ValueError(f"steps must be an int in [0, {_MAX_STEPS}], got {k}")
+    return sched
+
+
+def _check_args(steps, lam, inverse_temperature, xi, xis, n_nodes):
+    sched = _check_schedule(steps, xi, xis)
+    k = sched.size
+    T = k + 1
     lams = _per_stage(lam, "lam", T, low=0.0, low_open=True)
     betas = _per_stage(
-        inverse_temperature, "inverse_temperature", T - 1, low=0.0, low_open=True, allow_inf=True
+        inverse_temperature, "inverse_temperature", k, low=0.0, low_open=True, allow_inf=True
     )
-    xis = _per_stage(xi, "xi", T - 1)
     if n_nodes is None:
-        n = _DEFAULT_NODES[T - 1]
+        n = _DEFAULT_NODES[k]
     else:
         n = check_int(n_nodes, "n_nodes", minimum=2)
-    return T, lams, betas, xis, n
+        if n > _MAX_NODES[k]:
+            raise ValueError(
+                f"n_nodes must be an int in [2, {_MAX_NODES[k]}] for steps={k} (the quadrature "
+                f"holds (2·n_nodes)^steps points), got {n}"
+            )
+    return T, lams, betas, sched, n
 
 
 def _result(st: _State, lams, betas, xis) -> GMMMultistage:
@@ -335,7 +369,7 @@ def _result(st: _State, lams, betas, xis) -> GMMMultistage:
         reaction=st.gam.copy(),
         lam=np.asarray(lams, float),
         inverse_temperature=np.asarray(betas, float),
-        xi=np.asarray(xis, float),
+        xis=np.asarray(xis, float),
     )
 
 
@@ -346,15 +380,18 @@ def gmm_multistage(
     *,
     corruption,
     lam,
-    stages=2,
+    steps=None,
     inverse_temperature=np.inf,
-    xi=1.0,
+    xi=None,
+    xis=None,
     n_nodes=None,
 ) -> GMMMultistage:
-    r"""Overlaps, bias and test error of ``T`` coupled self-distillation stages (squared loss).
+    r"""Overlaps, bias and test error of the teacher and ``steps`` coupled SD steps (squared loss).
 
-    Stage 1 is the teacher on the noisy labels; stage ``t = 2..T`` is a ridge fit on the same
-    inputs with targets ``s_t = ξ_t tanh(β_t h_{t−1}/2) + (1 − ξ_t) s`` (``β_t = ∞``: hard
+    ``T = steps + 1`` ridge fits in all, numbered as stages ``t = 1..T``: stage 1 is the teacher
+    (step 0) on the noisy labels; stage ``t = 2..T`` (distillation step ``t − 1``, as ``steps``
+    counts in :func:`~sdtheory.simulate.simulate_gmm_sd`) is a ridge fit on the same inputs
+    with targets ``s_t = ξ_t tanh(β_t h_{t−1}/2) + (1 − ξ_t) s`` (``β_t = ∞``: hard
     pseudo-labels ``sign h_{t−1}``), ``h_{t−1}`` the previous stage's training predictions.
 
     Parameters
@@ -364,17 +401,25 @@ def gmm_multistage(
     corruption : float
         Label-flip probability ``θ ∈ [0, 1]``.
     lam : float or sequence of float
-        Penalty ``λ_t > 0`` on ``(λ_t/2)‖w_t‖²``: one value, or one per stage (``T`` values).
-    stages : int
-        Number of stages ``T`` including the teacher, ``1 <= T <= 5``.
+        Penalty ``λ_t > 0`` on ``(λ_t/2)‖w_t‖²``: one value for every fit, or one per fit
+        (``T = steps + 1`` values, teacher first).
+    steps : int, optional
+        Distillation steps after the teacher, ``0 <= steps <= 4`` (``T = steps + 1`` fits).
+        Default: ``len(xis)`` when ``xis`` is given, else 1 (one step, as
+        :func:`~sdtheory.classification.gmm_sd_stage`).
     inverse_temperature : float or sequence of float
-        ``β_t > 0`` (``inf``: hard), one value or one per distillation step (``T − 1`` values;
-        entry ``j`` makes the targets of stage ``j + 2``).
-    xi : float or sequence of float
-        Weight ``ξ_t`` on the pseudo-labels, one value or ``T − 1`` values.
+        ``β_t > 0`` (``inf``: hard), one value or one per step (``steps`` values; entry ``j``
+        makes the targets of step ``j + 1``, stage ``j + 2``). ``β = 1/τ`` for the
+        ``temperature`` ``τ`` of :class:`sdtheory.bridge.BridgeConfig`.
+    xi : float, optional
+        Weight ``ξ`` on the pseudo-labels at every step (default 1: pure SD).
+    xis : sequence of float, optional
+        Per-step schedule ``(ξ_1, …, ξ_steps)`` instead of ``xi`` (give at most one of the two;
+        ``steps``, if given, must equal ``len(xis)``).
     n_nodes : int, optional
-        Gauss–Legendre nodes per half-line and coordinate of the quadrature (default by ``T``:
-        64, 40, 20, 14 for ``T = 2..5``).
+        Gauss–Legendre nodes per half-line and coordinate of the quadrature (default by
+        ``steps``: 64, 40, 20, 14 for ``steps = 1..4``; at most 1000, 1000, 200, 50, 20 for
+        ``steps = 0..4``: the quadrature holds ``(2·n_nodes)^steps`` points).
 
     Returns
     -------
@@ -395,7 +440,7 @@ def gmm_multistage(
     (solved in closed form in that order). Expectations over ``(ω_1, …, ω_{t−1})`` use a nested
     Gauss–Legendre rule on ``[−7, 7]`` (``[−5.5, 5.5]`` for ``T ≥ 4``) per coordinate, split
     where ``h_k = 0`` (exact for the jumps of hard pseudo-labels); derivatives come from Stein's
-    lemma. ``T = 2`` reproduces
+    lemma. ``steps = 1`` reproduces
     :func:`~sdtheory.classification.gmm_sd_stage`, stage 1
     :func:`~sdtheory.classification.gmm_first_stage`. See :doc:`/theory/multistage`.
 
@@ -407,16 +452,18 @@ def gmm_multistage(
 
     Examples
     --------
-    >>> r = gmm_multistage(2.0, 1.0, 0.5, corruption=0.2, lam=1.0, stages=3)
+    >>> r = gmm_multistage(2.0, 1.0, 0.5, corruption=0.2, lam=1.0, steps=2)
     >>> bool(r.test_error[1] < r.test_error[0]), r.m.shape
     (True, (3,))
+    >>> gmm_multistage(2.0, 1.0, 0.5, corruption=0.2, lam=1.0, xis=[1.0, 0.8]).xis
+    array([1. , 0.8])
     """
     alpha, delta, rho, flip = _check_model(sample_ratio, delta, rho, corruption)
-    T, lams, betas, xis, n = _check_args(stages, lam, inverse_temperature, xi, n_nodes)
+    T, lams, betas, sched, n = _check_args(steps, lam, inverse_temperature, xi, xis, n_nodes)
     st = _State(alpha, delta, rho, flip)
     for t in range(T):
         beta = betas[t - 1] if t else np.inf
-        x = xis[t - 1] if t else 1.0
+        x = sched[t - 1] if t else 1.0
         sol = _solve_stage(st, float(lams[t]), float(beta), float(x))
         st = _advance(st, sol, n, extend=t < T - 1, lim=_lim(T - 1))
-    return _result(st, lams, betas, xis)
+    return _result(st, lams, betas, sched)

@@ -5,6 +5,8 @@ See :mod:`sdtheory.classification._gmm_multistage` and the theory page :doc:`/th
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import optimize
 
@@ -23,6 +25,10 @@ from ._gmm_multistage import (
 
 __all__ = ["gmm_finite_n_error", "optimize_gmm_multistage"]
 
+# a chosen log-parameter this close to an end of its search range counts as at the bound
+# (bounded Brent stops within its xatol = 1e-4 of an end it is pushed against)
+_AT_BOUND = 1e-3
+
 
 def optimize_gmm_multistage(
     sample_ratio,
@@ -30,8 +36,9 @@ def optimize_gmm_multistage(
     rho,
     *,
     corruption,
-    stages=3,
-    xi=1.0,
+    steps=None,
+    xi=None,
+    xis=None,
     lam_bounds=(1e-2, 1e1),
     inverse_temperature_bounds=(0.1, 100.0),
     n_grid=9,
@@ -39,10 +46,14 @@ def optimize_gmm_multistage(
 ) -> GMMMultistage:
     r"""Greedy choice of ``(λ_t, β_t)`` stage by stage minimizing each stage's test error.
 
+    Stages ``t = 1..T`` with ``T = steps + 1`` as in :func:`gmm_multistage`: stage 1 is the
+    teacher, stage ``t`` distillation step ``t − 1``.
+
     Parameters
     ----------
-    sample_ratio, delta, rho, corruption, stages, xi, n_nodes
-        As in :func:`gmm_multistage`.
+    sample_ratio, delta, rho, corruption, steps, xi, xis, n_nodes
+        As in :func:`gmm_multistage` (``steps``: distillation steps after the teacher, default
+        ``len(xis)`` or 1; ``xi`` or the per-step schedule ``xis``, at most one).
     lam_bounds : (float, float)
         Search range ``0 < lo < hi`` of every ``λ_t``. Keep ``hi`` moderate: ``m`` shrinks like
         ``1/λ`` while the unpenalized bias fluctuates by ``O(1/√N)`` whatever ``λ``, so a large
@@ -61,6 +72,12 @@ def optimize_gmm_multistage(
     GMMMultistage
         The stages at the chosen parameters (``lam`` and ``inverse_temperature`` hold them).
 
+    Warns
+    -----
+    UserWarning
+        When a chosen ``λ_t`` or finite ``β_t √(ΔQ_{t−1})`` lies at a bound of its search range
+        (the optimum may lie beyond it), naming the stage and the bound.
+
     Notes
     -----
     Greedy, not joint: stage 1's ``λ_1`` minimizes the teacher's error; with stages ``1..t−1``
@@ -68,7 +85,7 @@ def optimize_gmm_multistage(
     Nelder–Mead in ``(log λ, log β)`` or bounded Brent in ``log λ`` for hard labels). A joint
     optimum could trade an earlier stage's error for a later one. For ``ρ = 1/2`` the teacher's
     error keeps falling as ``λ → ∞`` (the centroid classifier), so ``λ_1`` ends at the upper
-    bound; hard pseudo-labels are scale free, so later ``λ_t`` may too. See
+    bound (with a warning); hard pseudo-labels are scale free, so later ``λ_t`` may too. See
     :doc:`/theory/multistage`.
 
     References
@@ -78,12 +95,15 @@ def optimize_gmm_multistage(
 
     Examples
     --------
-    >>> r = optimize_gmm_multistage(2.0, 1.0, 0.5, corruption=0.2, stages=2, n_grid=3)
+    >>> import warnings
+    >>> with warnings.catch_warnings():  # for rho = 1/2 lambda_1 sits at its upper bound
+    ...     warnings.simplefilter("ignore")
+    ...     r = optimize_gmm_multistage(2.0, 1.0, 0.5, corruption=0.2, steps=1, n_grid=3)
     >>> bool(r.test_error[1] <= r.test_error[0])
     True
     """
     alpha, delta, rho, flip = _check_model(sample_ratio, delta, rho, corruption)
-    T, _, _, xis, n = _check_args(stages, 1.0, np.inf, xi, n_nodes)
+    T, _, _, sched, n = _check_args(steps, 1.0, np.inf, xi, xis, n_nodes)
     lb = _bounds(lam_bounds, "lam_bounds")
     bb = _bounds(inverse_temperature_bounds, "inverse_temperature_bounds")
     n_grid = check_int(n_grid, "n_grid", minimum=3)
@@ -92,7 +112,7 @@ def optimize_gmm_multistage(
     lgrid = np.linspace(np.log(lb[0]), np.log(lb[1]), n_grid)
     bgrid = np.linspace(np.log(bb[0]), np.log(bb[1]), n_grid)
     for t in range(T):
-        x = xis[t - 1] if t else 1.0
+        x = sched[t - 1] if t else 1.0
 
         scale = np.sqrt(delta * st.Q[t - 1, t - 1]) if t else 1.0
 
@@ -126,6 +146,10 @@ def optimize_gmm_multistage(
             )
             v = np.clip(res.x, [lgrid[0], bgrid[0]], [lgrid[-1], bgrid[-1]])
             lbest, bbest = (v[0], v[1]) if res.fun < e0 else (l0, b0)
+        _warn_at_bound(t, "lam", "lam_bounds", lbest, lgrid)
+        if bbest is not None:
+            what = "inverse_temperature·sqrt(delta·Q_prev)"
+            _warn_at_bound(t, what, "inverse_temperature_bounds", bbest, bgrid)
         lam_t = float(np.exp(lbest))
         beta_t = np.inf if bbest is None else float(np.exp(bbest) / scale)
         lams.append(lam_t)
@@ -133,7 +157,20 @@ def optimize_gmm_multistage(
             betas.append(beta_t)
         sol = _solve_stage(st, lam_t, beta_t, x)
         st = _advance(st, sol, n, extend=t < T - 1, lim=_lim(T - 1))
-    return _result(st, lams, betas, xis)
+    return _result(st, lams, betas, sched)
+
+
+def _warn_at_bound(t, what, bounds_name, value, grid):
+    """Warn when the chosen log-parameter of stage ``t + 1`` sits at an end of its grid."""
+    for end, side in ((grid[0], "lower"), (grid[-1], "upper")):
+        if abs(value - end) <= _AT_BOUND:
+            stage = f"stage {t + 1} ({'teacher' if t == 0 else f'step {t}'})"
+            warnings.warn(
+                f"optimize_gmm_multistage: {what} of {stage} is at the {side} bound "
+                f"{float(np.exp(end)):g} of {bounds_name}; the optimum may lie beyond it",
+                UserWarning,
+                stacklevel=3,
+            )
 
 
 def _bounds(x, name):

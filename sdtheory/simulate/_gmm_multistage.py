@@ -1,9 +1,10 @@
 r"""Monte Carlo of several self-distillation stages on the noisy Gaussian mixture with per-stage
 parameters (JAX, float64).
 
-Same model and fits as :func:`~sdtheory.simulate.simulate_gmm_sd`, but every stage ``t = 1..T``
-has its own penalty ``λ_t`` and every distillation step its own ``β_t`` and ``ξ_t``: stage 1
-fits the noisy labels, stage ``t ≥ 2`` the targets ``ξ_t tanh(β_t h_{t−1}/2) + (1 − ξ_t) s``
+Same model and fits as :func:`~sdtheory.simulate.simulate_gmm_sd`, but each of the
+``T = steps + 1`` fits (stages ``t = 1..T``) has its own penalty ``λ_t`` and every distillation
+step its own ``β_t`` and ``ξ_t``: stage 1 (the teacher, step 0) fits the noisy labels, stage
+``t ≥ 2`` (step ``t − 1``) the targets ``ξ_t tanh(β_t h_{t−1}/2) + (1 − ξ_t) s``
 (``sign h_{t−1}`` for ``β_t = ∞``) on the same inputs, by an exact linear solve with the
 bias unpenalized. This module never imports the theory it checks (theory page
 :doc:`/theory/multistage`).
@@ -73,6 +74,25 @@ def _batch(keys, lams, betas, xis, delta, rho, flip, *, N, M, stages):
     return jax.vmap(one)(keys)
 
 
+def _schedule(steps, xi, xis):
+    """``(steps, ξ schedule)`` from ``steps`` and at most one of ``xi``/``xis``."""
+    if xi is not None and xis is not None:
+        raise TypeError(
+            "give at most one of xi (one weight on the teacher for every step, with steps) "
+            "and xis (one weight per step)"
+        )
+    if xis is not None:
+        if isinstance(xis, (str, bytes, dict)) or np.ndim(xis) != 1:
+            shape = type(xis).__name__ if isinstance(xis, (str, bytes, dict)) else np.shape(xis)
+            raise ValueError(f"xis must be 1-D (xi_1, ..., xi_k), got {shape}")
+        sched = tuple(check_scalar(v, "xis") for v in xis)
+        if steps is not None and check_int(steps, "steps", minimum=0) != len(sched):
+            raise ValueError(f"steps must equal len(xis) = {len(sched)}, got {steps}")
+        return len(sched), sched
+    k = 1 if steps is None else check_int(steps, "steps", minimum=0)
+    return k, (1.0 if xi is None else check_scalar(xi, "xi"),) * k
+
+
 def _seq(x, name, count, **kw):
     if isinstance(x, (str, bytes, dict)) or x is None:
         raise TypeError(f"{name} must be a number or {count} numbers, got {type(x).__name__}")
@@ -92,14 +112,15 @@ def simulate_gmm_multistage(
     *,
     corruption,
     lam,
-    stages=3,
+    steps=None,
     inverse_temperature=np.inf,
-    xi=1.0,
+    xi=None,
+    xis=None,
     n_trials=8,
     seed=0,
     batch_size=4,
 ):
-    r"""Per-trial overlaps and errors of ``T`` self-distillation stages with per-stage parameters.
+    r"""Per-trial overlaps and errors of the teacher and ``steps`` SD steps, per-step parameters.
 
     Parameters
     ----------
@@ -110,11 +131,19 @@ def simulate_gmm_multistage(
     corruption : float
         Label-flip probability ``θ ∈ [0, 1]``.
     lam : float or sequence of float
-        ``λ_t > 0`` on ``(λ_t/2)‖w_t‖²``, one or one per stage (``T`` values).
-    stages : int
-        ``T >= 1``, stages including the teacher.
-    inverse_temperature, xi : float or sequence of float
-        ``β_t > 0`` (``inf``: hard) and ``ξ_t``, one or one per distillation step (``T − 1``).
+        ``λ_t > 0`` on ``(λ_t/2)‖w_t‖²``, one for every fit or one per fit (``T = steps + 1``
+        values, teacher first).
+    steps : int, optional
+        Distillation steps after the teacher (``>= 0``), as in
+        :func:`~sdtheory.simulate.simulate_gmm_sd`. Default: ``len(xis)`` when ``xis`` is given,
+        else 1.
+    inverse_temperature : float or sequence of float
+        ``β_t > 0`` (``inf``: hard), one or one per step (``steps`` values).
+    xi : float, optional
+        Weight ``ξ`` on the pseudo-labels at every step (default 1: pure SD).
+    xis : sequence of float, optional
+        Per-step schedule ``(ξ_1, …, ξ_steps)`` instead of ``xi`` (at most one of the two;
+        ``steps``, if given, must equal ``len(xis)``).
     n_trials : int
         Independent datasets (``>= 2``).
     seed : int or key
@@ -125,7 +154,9 @@ def simulate_gmm_multistage(
     Returns
     -------
     pandas.DataFrame
-        One row per trial and stage: ``trial, stage`` (``1..T``), ``m, Q, b``, ``R_prev``
+        One row per trial and stage: ``trial, stage`` (``1..T``; stage 1 is the teacher and
+        stage ``t`` is step ``t − 1`` of ``simulate_gmm_sd``'s ``step`` column), ``m, Q, b``,
+        ``R_prev``
         (``w_tᵀw_{t−1}/N``, NaN for stage 1), ``test_error`` (exact, fresh data) and
         ``train_error_clean``.
 
@@ -134,7 +165,7 @@ def simulate_gmm_multistage(
     Examples
     --------
     >>> out = simulate_gmm_multistage(40, 2.0, 1.0, 0.5, corruption=0.2, lam=[1.0, 0.5],
-    ...                               stages=2, n_trials=2)
+    ...                               steps=1, n_trials=2)
     >>> len(out), list(out.columns)[:3]
     (4, ['trial', 'stage', 'm'])
     """
@@ -143,12 +174,12 @@ def simulate_gmm_multistage(
     delta = check_scalar(delta, "delta", low=0.0, low_open=True)
     rho = check_scalar(rho, "rho", low=0.0, high=1.0, low_open=True, high_open=True)
     flip = check_scalar(corruption, "corruption", low=0.0, high=1.0)
-    T = check_int(stages, "stages", minimum=1)
+    k, sched = _schedule(steps, xi, xis)
+    T = k + 1
     lams = _seq(lam, "lam", T, low=0.0, low_open=True)
     betas = _seq(
-        inverse_temperature, "inverse_temperature", T - 1, low=0.0, low_open=True, allow_inf=True
+        inverse_temperature, "inverse_temperature", k, low=0.0, low_open=True, allow_inf=True
     )
-    xis = _seq(xi, "xi", T - 1)
     n_trials = check_n_trials(n_trials)
     check_seed(seed)
     batch = check_int(batch_size, "batch_size", minimum=1)
@@ -159,7 +190,7 @@ def simulate_gmm_multistage(
         keys = jax.random.split(as_key(seed), n_trials)
         outs = []
         arrs = tuple(
-            jnp.asarray(v if len(v) else (0.0,), dtype=jnp.float64) for v in (lams, betas, xis)
+            jnp.asarray(v if len(v) else (0.0,), dtype=jnp.float64) for v in (lams, betas, sched)
         )
         for s in range(0, n_trials, batch):
             kb = keys[s : s + batch]
@@ -182,7 +213,8 @@ def gmm_multistage_summary(
     n_features, sample_ratio, delta, rho, *, corruption, lam, **kw
 ) -> pd.DataFrame:
     """Mean and standard error over trials per (stage, quantity), plus the paired gain
-    ``test_error(stage 1) − test_error(stage t)``.
+    ``test_error(stage 1) − test_error(stage t)`` (stage 1: the teacher; stage ``t``: step
+    ``t − 1``).
 
     Takes the arguments of :func:`simulate_gmm_multistage`. Returns a tidy DataFrame with columns
     ``N, sample_ratio, stage, quantity, mean, se, n``.
@@ -191,7 +223,7 @@ def gmm_multistage_summary(
 
     Examples
     --------
-    >>> df = gmm_multistage_summary(40, 2.0, 1.0, 0.5, corruption=0.2, lam=1.0, stages=2,
+    >>> df = gmm_multistage_summary(40, 2.0, 1.0, 0.5, corruption=0.2, lam=1.0, steps=1,
     ...                             n_trials=2)
     >>> sorted(df.quantity.unique())[:2]
     ['Q', 'R_prev']
