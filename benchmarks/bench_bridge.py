@@ -136,7 +136,7 @@ def grid_runs_per_second(
     n_classes,
     seeds,
     width,
-    steps,
+    train_steps,
     depth=1,
     xis=None,
     corruption=(0.3, 0.5),
@@ -153,7 +153,7 @@ def grid_runs_per_second(
         corruption=corruption,
         xis=DEFAULT_XIS if xis is None else xis,
         seeds=seeds,
-        steps=steps,
+        train_steps=train_steps,
         width=width,
         depth=depth,
         n_samples=n_samples,
@@ -172,14 +172,14 @@ def grid_runs_per_second(
 
 def bench_grid(quick: bool):
     cfg = (
-        dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, steps=50)
+        dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, train_steps=50)
         if quick
-        else dict(n_samples=2000, n_features=32, n_classes=10, seeds=2, width=64, steps=200)
+        else dict(n_samples=2000, n_features=32, n_classes=10, seeds=2, width=64, train_steps=200)
     )
     n, cold, warm, backend = grid_runs_per_second(**cfg)
     case = (
         f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
-        f" {n} runs x {cfg['steps']} steps"
+        f" {n} runs x {cfg['train_steps']} steps"
     )
     return [
         row(

@@ -22,17 +22,19 @@ def run(quick: bool = False) -> list[dict]:
 
     gpu = jax.default_backend() == "gpu"
     if quick:
-        cfg = dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, steps=50)
+        cfg = dict(n_samples=1000, n_features=20, n_classes=10, seeds=2, width=32, train_steps=50)
     elif gpu:
         # 8 seeds x 2 corruption levels x 11 xi = 176 students (+16 teachers), 20k points,
         # width 512
-        cfg = dict(n_samples=20000, n_features=128, n_classes=10, seeds=8, width=512, steps=1000)
+        cfg = dict(
+            n_samples=20000, n_features=128, n_classes=10, seeds=8, width=512, train_steps=1000
+        )
     else:  # the same grid shape, scaled down so a 2-core CPU finishes in minutes
-        cfg = dict(n_samples=4000, n_features=64, n_classes=10, seeds=4, width=128, steps=100)
+        cfg = dict(n_samples=4000, n_features=64, n_classes=10, seeds=4, width=128, train_steps=100)
     n, cold, warm, backend = grid_runs_per_second(**cfg)
     case = (
         f"gaussian_mixture n={cfg['n_samples']} d={cfg['n_features']} mlp w={cfg['width']}"
-        f" {n} runs x {cfg['steps']} steps"
+        f" {n} runs x {cfg['train_steps']} steps"
     )
     return [
         row(

@@ -90,7 +90,7 @@ df = run_bridge(cfg, progress=False)
 print(
     df.shape[0],
     "runs; settings recorded per row, e.g.:",
-    {k: df[k].iloc[0] for k in ("steps", "teacher_lam", "student_lam", "temperature", "lr")},
+    {k: df[k].iloc[0] for k in ("train_steps", "teacher_lam", "student_lam", "temperature", "lr")},
 )
 df.groupby(["model", "corruption", "xi"])[["test_acc", "corrupted_train_acc"]].mean().unstack(
     "xi"

@@ -15,7 +15,7 @@ import pytest
 
 import sdtheory.bridge as B
 
-SMALL = dict(model="linear", corruption=0.3, xis=(0.0, 2.0), seeds=1, quick=True, steps=5)
+SMALL = dict(model="linear", corruption=0.3, xis=(0.0, 2.0), seeds=1, quick=True, train_steps=5)
 
 BAD_RUN = [
     # strings, None and complex numbers where numbers belong
@@ -39,14 +39,14 @@ BAD_RUN = [
     ("seed", None),
     ("seeds", "5"),
     ("seeds", None),
-    ("steps", "many"),
+    ("train_steps", "many"),
     ("width", "8"),
     ("depth", None),
     ("val_fraction", "0.2"),
     ("val_fraction", None),
     ("test_fraction", 1j),
     ("chunk", "10"),
-    ("max_steps", "3"),
+    ("max_train_steps", "3"),
     ("quick", "yes"),
     ("quick", None),
     ("dataset", 3),
@@ -83,8 +83,8 @@ BAD_RUN = [
     ("seeds", -1),
     ("seeds", (0, 1.5)),
     ("seeds", True),
-    ("steps", 10.5),
-    ("steps", 0),
+    ("train_steps", 10.5),
+    ("train_steps", 0),
     ("width", 8.0),
     ("width", 0),
     ("channels", 0),
@@ -93,8 +93,8 @@ BAD_RUN = [
     ("depth", 0),
     ("depth", 3),
     ("chunk", 0),
-    ("max_steps", 0),
-    ("max_steps", 2.0),
+    ("max_train_steps", 0),
+    ("max_train_steps", 2.0),
     ("seed", -1),
     ("seed", 1.5),
     # fractions outside their range, other out-of-range values

@@ -212,7 +212,7 @@ def test_measured_best_xi_bad_input(runs, kw, exc, name):
         (["--seeds", "0"], "--seeds"),
         (["--n-boot", "1"], "--n-boot"),
         (["--n-boot", "1000000"], "--n-boot"),
-        (["--steps", "0"], "--steps"),
+        (["--train-steps", "0"], "--train-steps"),
     ],
 )
 def test_cli_bad_arguments_print_one_line(tmp_path, capsys, monkeypatch, argv, word):
@@ -235,7 +235,7 @@ def test_cli_bad_arguments_print_one_line(tmp_path, capsys, monkeypatch, argv, w
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and word in err[0], err
     if (
-        word in ("--lam", "--corruption", "--seeds", "--n-boot", "--steps")
+        word in ("--lam", "--corruption", "--seeds", "--n-boot", "--train-steps")
         and "repeat" not in err[0]
         and "argument" not in err[0]
     ):

@@ -32,7 +32,7 @@ TINY = dict(
     xis=(0.0, 1.0, 2.0, 4.0),
     seeds=2,
     quick=True,
-    steps=40,
+    train_steps=40,
     width=16,
     progress=False,
 )
@@ -181,7 +181,7 @@ def test_shapes_columns_and_settings(tiny):
         "teacher_lam",
         "student_lam",
         "temperature",
-        "steps",
+        "train_steps",
         "lr",
         "width",
         "depth",
@@ -199,7 +199,7 @@ def test_shapes_columns_and_settings(tiny):
     )
     n_train = df.n_train.iloc[0]
     np.testing.assert_array_equal(df.n_corrupted, np.round(df.corruption * n_train).astype(int))
-    assert (df.steps == 40).all() and set(df.batch) == {"full"}
+    assert (df.train_steps == 40).all() and set(df.batch) == {"full"}
 
 
 def test_same_seed_same_numbers(tiny):
@@ -258,7 +258,7 @@ def test_xi_zero_equals_plain_cross_entropy_run(tiny64_seed3):
         s = split_dataset(*load_dataset("digits"), seed=3)
         yn, _ = corrupt_labels(s.y_train, corruption=0.3, n_classes=10, per_class=False, seed=3)
         X = jnp.asarray(s.X_train)
-        lam, steps = float(row.student_lam) / int(row.n_train), int(row.steps)
+        lam, steps = float(row.student_lam) / int(row.n_train), int(row.train_steps)
         params = init_run_params(3, MODEL_TAG["mlp"], 1, (64, 16, 10), jnp.float64)
         opt = optax.adam(optax.cosine_decay_schedule(float(row.lr), steps))
         state = opt.init(params)
@@ -335,16 +335,16 @@ def test_no_budget_mode_converges():
         corruption=0.2,
         xis=(0.0, 2.0),
         seeds=2,
-        steps=None,
+        train_steps=None,
         teacher_lam=3.0,
         lr=0.05,
         tol=1e-3,
-        max_steps=3000,
+        max_train_steps=3000,
         chunk=100,
         progress=False,
     )
     assert (df.grad_norm < 1e-3).all()
-    assert (df.steps < 3000).all() and set(df.budget) == {"converge"}
+    assert (df.train_steps < 3000).all() and set(df.budget) == {"converge"}
 
 
 def test_asymmetric_and_synthetic_run():
@@ -356,7 +356,7 @@ def test_asymmetric_and_synthetic_run():
         seeds=2,
         corruption_kind="asymmetric",
         quick=True,
-        steps=20,
+        train_steps=20,
         n_samples=300,
         progress=False,
     )
@@ -430,11 +430,11 @@ def test_summary_of_runner_output(tiny):
         (dict(xis=()), "xis must not be empty"),
         (dict(xis=(0, float("inf"))), "xis must be a finite real number"),
         (dict(xis=(0, float("nan"))), "xis must not contain NaN"),
-        (dict(steps=None, teacher_lam=0.0, xis=(-0.5, 0)), "student_lam=0.*unbounded below"),
-        (dict(steps=None, model="mlp", depth=2, xis=(-1, 0)), "depth 2.*unbounded below"),
-        (dict(steps=None, student_lam=0.0, xis=(0, 2)), "student_lam=0.*unbounded below"),
-        (dict(steps=None, model="mlp", depth=2, xis=(0, 2)), "depth 2.*unbounded below"),
-        (dict(steps=0), "steps must be >= 1"),
+        (dict(train_steps=None, teacher_lam=0.0, xis=(-0.5, 0)), "student_lam=0.*unbounded below"),
+        (dict(train_steps=None, model="mlp", depth=2, xis=(-1, 0)), "depth 2.*unbounded below"),
+        (dict(train_steps=None, student_lam=0.0, xis=(0, 2)), "student_lam=0.*unbounded below"),
+        (dict(train_steps=None, model="mlp", depth=2, xis=(0, 2)), "depth 2.*unbounded below"),
+        (dict(train_steps=0), "train_steps must be >= 1"),
         (dict(seeds=0), "seeds must be >= 1"),
         (dict(depth=3), "depth"),
         (dict(teacher_lam=-1.0), r"teacher_lam must be a real number in \[0, inf\)"),
@@ -464,7 +464,7 @@ def test_negative_xi_runs_with_a_budget():
         xis=(-1.0, -0.25, 0.0),
         seeds=2,
         quick=True,
-        steps=20,
+        train_steps=20,
         progress=False,
     )
     assert sorted(df.xi.unique()) == [-1.0, -0.25, 0.0]
@@ -479,9 +479,9 @@ def test_no_budget_with_weight_decay_or_xi_le_1_is_allowed_to_start():
         corruption=0.2,
         xis=(0.0, 1.0),
         seeds=2,
-        steps=None,
+        train_steps=None,
         teacher_lam=0.0,
-        max_steps=50,
+        max_train_steps=50,
         progress=False,
     )
     assert len(df) == 4
@@ -502,7 +502,7 @@ def test_cli_quick_writes_outputs(tmp_path, capsys):
             "mlp",
             "--seeds",
             "2",
-            "--steps",
+            "--train-steps",
             "40",
             "--width",
             "16",

@@ -91,7 +91,7 @@ PINNED = BridgeConfig(
     xis=(0.0, 1.0, 2.0),
     seeds=2,
     quick=True,
-    steps=30,
+    train_steps=30,
     width=8,
     dtype="float64",
     teacher_lam=0.125 * N_TRAIN_DIGITS,  # λ of the summed loss = weight_decay · n_train
@@ -104,7 +104,7 @@ SMALL = BridgeConfig(
     xis=(0.0, 0.5, 2.0),
     seeds=2,
     quick=True,
-    steps=25,
+    train_steps=25,
     dtype="float64",
 )
 
@@ -127,7 +127,7 @@ def test_defaults_and_normalization():
     with pytest.raises(dataclasses.FrozenInstanceError):
         c.seeds = 3
     r = BridgeConfig(quick=True).resolved()
-    assert r["steps"] == 150 and r["width"] == 32 and r["xis"][0] == 0.0
+    assert r["train_steps"] == 150 and r["width"] == 32 and r["xis"][0] == 0.0
     # the resolved settings are a valid config again, with the same resolution (JSON round trip)
     again = BridgeConfig(**json.loads(json.dumps(r)))
     assert again.resolved() == r
@@ -273,7 +273,7 @@ def test_mnist1d_optional():
 
 def test_conv_net_trains_quick():
     df = run_bridge(
-        BridgeConfig(model="conv", corruption=0.3, xis=(0.0,), seeds=1, quick=True, steps=40),
+        BridgeConfig(model="conv", corruption=0.3, xis=(0.0,), seeds=1, quick=True, train_steps=40),
         progress=False,
     )
     assert (df.teacher_test_acc > 0.6).all() and (df.test_acc > 0.6).all()
@@ -344,7 +344,7 @@ def test_cli_round_trip_and_help_from_the_field_docs():
         _parse(
             "--dataset", "wine", "--model", "linear", "--teacher-lam", "1", "10",
             "--student-lam", "3", "--temperature", "1", "2.5", "--xis", "-0.5", "0", "2",
-            "--seeds", "0", "4", "--steps", "none", "--quick",
+            "--seeds", "0", "4", "--train-steps", "none", "--quick",
         )
     )  # fmt: skip
     want = BridgeConfig(
@@ -355,7 +355,7 @@ def test_cli_round_trip_and_help_from_the_field_docs():
         temperature=(1.0, 2.5),
         xis=(-0.5, 0.0, 2.0),
         seeds=(0, 4),
-        steps=None,
+        train_steps=None,
         quick=True,
     )
     assert cfg == want
@@ -371,7 +371,7 @@ def test_cli_grid_run_writes_tables_without_the_one_setting_figure(tmp_path, cap
     from sdtheory.cli import main
 
     args = ["bridge", "--dataset", "wine", "--model", "linear", "--teacher-lam", "1", "10"]
-    args += ["--xis", "0", "2", "--seeds", "2", "--quick", "--steps", "10", "--no-progress"]
+    args += ["--xis", "0", "2", "--seeds", "2", "--quick", "--train-steps", "10", "--no-progress"]
     assert main([*args, "--out", str(tmp_path)]) == 0
     assert "no figure" in capsys.readouterr().out
     runs = pd.read_csv(tmp_path / "bridge-runs.csv")

@@ -269,7 +269,7 @@ def test_predict_bridge_xi_uses_the_runners_training_data():
 
     cfg = BridgeConfig(
         dataset="wine", model="linear", corruption=(0.3, 0.5), xis=(0.0,), seeds=2,
-        teacher_lam=(10.0,), quick=True, steps=2,
+        teacher_lam=(10.0,), quick=True, train_steps=2,
     )  # fmt: skip
     runs = run_bridge(cfg, progress=False)
     pred = predict_bridge_xi(cfg)

@@ -155,7 +155,7 @@ def test_gallery_out_under_a_file(tmp_path, capsys):
         ["check", "no-such-check"],
         ["no-such-command"],
         ["bridge", "--corruption", "abc"],
-        ["bridge", "--steps", "-1"],
+        ["bridge", "--train-steps", "-1"],
         ["bridge", "--xis", "nan"],
         ["bridge", "--seeds", "2.5"],
     ],
@@ -296,7 +296,7 @@ def test_real_bridge_figure_quick_pdf(tmp_path, capsys):
     assert (tmp_path / "bridge-accuracy-vs-xi.pdf").read_bytes()[:4] == b"%PDF"
     meta = json.loads((tmp_path / "bridge-accuracy-vs-xi.json").read_text())
     assert meta["mode"] == "quick" and meta["format"] == "pdf"
-    assert meta["params"]["corruption"] == [0.3, 0.5] and meta["params"]["steps"] == 40
+    assert meta["params"]["corruption"] == [0.3, 0.5] and meta["params"]["train_steps"] == 40
     for csv in tmp_path.glob("*.csv"):
         assert csv.name in meta["files"]
         assert stat.S_IMODE(csv.stat().st_mode) == 0o644 & ~_umask()
@@ -371,7 +371,7 @@ def test_bridge_cli_accepts_negative_xi_and_corruption_kind():
             "0.2",
             "--corruption-kind",
             "asymmetric",
-            "--steps",
+            "--train-steps",
             "none",
         ]
     )
@@ -379,7 +379,7 @@ def test_bridge_cli_accepts_negative_xi_and_corruption_kind():
 
     kw = kwargs_from_args(args)
     assert kw["xis"] == (-0.5, 0.0, 2.0) and kw["corruption"] == (0.2,)
-    assert kw["corruption_kind"] == "asymmetric" and kw["steps"] is None
+    assert kw["corruption_kind"] == "asymmetric" and kw["train_steps"] is None
 
 
 def test_pdf_embeds_truetype_fonts(tmp_path, fake_figure):

@@ -16,8 +16,8 @@ import time
 from ._config import BridgeConfig
 
 
-def _steps(text: str):
-    """``--steps``: an integer >= 1, ``auto`` (1000; quick 150) or ``none`` (no budget)."""
+def _train_steps(text: str):
+    """``--train-steps``: an integer >= 1, ``auto`` (1000; quick 150) or ``none`` (no budget)."""
     low = text.strip().lower()
     if low == "auto":
         return "auto"
@@ -52,7 +52,7 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
 
 
-_TYPES = {"real": _real, "int": _int, "steps": _steps}
+_TYPES = {"real": _real, "int": _int, "train_steps": _train_steps}
 
 
 def _help(f) -> str:
@@ -162,7 +162,7 @@ def run(args) -> int:
         )
     r = df.iloc[0]
     print(
-        f"{len(df)} runs in {secs:.1f}s ({r['optimizer']}, {int(r['steps'])} steps, "
+        f"{len(df)} runs in {secs:.1f}s ({r['optimizer']}, {int(r['train_steps'])} steps, "
         f"lr {r['lr']:g}, {r['dtype']}, {r['n_train']}/{r['n_val']}/{r['n_test']} "
         f"train/val/test)"
     )

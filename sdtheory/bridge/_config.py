@@ -40,10 +40,10 @@ MODELS = ("linear", "mlp", "conv")
 LAM_DEFAULTS = {"linear": 100.0, "mlp": 30.0, "conv": 30.0}
 #: Settings that depend on the mode (full/quick) and the defaults of the no-budget mode.
 DEFAULTS = {
-    "full": {"steps": 1000, "width": 128, "channels": 16, "lr": 0.01},
-    "quick": {"steps": 150, "width": 32, "channels": 8, "lr": 0.02},
+    "full": {"train_steps": 1000, "width": 128, "channels": 16, "lr": 0.01},
+    "quick": {"train_steps": 150, "width": 32, "channels": 8, "lr": 0.02},
     "chunk": 50,
-    "max_steps": 20000,
+    "max_train_steps": 20000,
     "tol": 1e-4,
 }
 #: Datasets with images the ``conv`` model can read, and their (height, width).
@@ -139,13 +139,14 @@ class BridgeConfig:
     quick: bool = _f(
         False, "Small budget, width and channels, ξ grid QUICK_XIS (seconds).", {"flag": True}
     )
-    steps: int | str | None = _f(
+    train_steps: int | str | None = _f(
         "auto",
-        "Full-batch Adam steps >= 1 with a cosine-decayed learning rate; 'auto': 1000 (quick "
-        "150); None: train until every run's gradient norm is below ``tol`` (at most "
-        "``max_steps``, constant learning rate), which for ξ outside [0, 1] needs λ > 0 and no "
-        "MLP of depth 2 or conv net (the fixed step budget is part of the method for ξ > 1).",
-        {"type": "steps"},
+        "Full-batch Adam steps >= 1 of the teacher and of each student, with a cosine-decayed "
+        "learning rate; 'auto': 1000 (quick 150); None: train until every run's gradient norm "
+        "is below ``tol`` (at most ``max_train_steps``, constant learning rate), which for ξ "
+        "outside [0, 1] needs λ > 0 and no MLP of depth 2 or conv net (the fixed step budget "
+        "is part of the method for ξ > 1).",
+        {"type": "train_steps"},
     )
     teacher_lam: float | tuple | None = _f(
         None,
@@ -195,10 +196,10 @@ class BridgeConfig:
     )
     chunk: int | None = _f(None, "Steps per compiled call >= 1; None: 50.", {"type": "int"})
     tol: float | None = _f(
-        None, "Gradient-norm tolerance > 0 when steps is None; None: 1e-4.", {"type": "real"}
+        None, "Gradient-norm tolerance > 0 when train_steps is None; None: 1e-4.", {"type": "real"}
     )
-    max_steps: int | None = _f(
-        None, "Step cap >= 1 when steps is None; None: 20000.", {"type": "int"}
+    max_train_steps: int | None = _f(
+        None, "Step cap >= 1 when train_steps is None; None: 20000.", {"type": "int"}
     )
 
     def __post_init__(self):
@@ -234,13 +235,13 @@ class BridgeConfig:
                 raise ValueError(f"seeds must not repeat, got {list(vals)}")
             set_("seeds", vals)
         set_("quick", _bool(self.quick, "quick"))
-        if isinstance(self.steps, str):
-            if self.steps != "auto":
+        if isinstance(self.train_steps, str):
+            if self.train_steps != "auto":
                 raise ValueError(
-                    f"steps must be an integer >= 1, 'auto' or None, got {self.steps!r}"
+                    f"train_steps must be an integer >= 1, 'auto' or None, got {self.train_steps!r}"
                 )
-        elif self.steps is not None:
-            set_("steps", check_int(self.steps, "steps", minimum=1))
+        elif self.train_steps is not None:
+            set_("train_steps", check_int(self.train_steps, "train_steps", minimum=1))
         for name in ("teacher_lam", "student_lam"):
             v = getattr(self, name)
             if v is not None:
@@ -279,23 +280,23 @@ class BridgeConfig:
             )
         check_choice(self.dtype, "dtype", ("float32", "float64"))
         set_("chunk", _opt_int(self.chunk, "chunk", 1))
-        set_("max_steps", _opt_int(self.max_steps, "max_steps", 1))
+        set_("max_train_steps", _opt_int(self.max_train_steps, "max_train_steps", 1))
         if self.tol is not None:
             set_("tol", check_scalar(self.tol, "tol", low=0.0, low_open=True))
-        if self.steps is None and any(x < 0 or x > 1 for x in self.xi_grid):
+        if self.train_steps is None and any(x < 0 or x > 1 for x in self.xi_grid):
             grids = [self.lam_grid(m) for m in models]
             if any(lam == 0 for t, s in grids for lam in (t if s is None else s)):
                 raise ValueError(
-                    "student_lam=0 with xi outside [0, 1] and steps=None (no budget): the SD "
+                    "student_lam=0 with xi outside [0, 1] and train_steps=None (no budget): the SD "
                     "cross-entropy with target xi*p + (1-xi)*onehot has negative entries and is "
-                    "unbounded below; set student_lam > 0 or a step budget `steps`"
+                    "unbounded below; set student_lam > 0 or a step budget `train_steps`"
                 )
             if ("mlp" in models and depth >= 2) or "conv" in models:
                 raise ValueError(
-                    "steps=None (no budget) with xi outside [0, 1] and an MLP of depth 2 or the "
-                    "conv net: their logits are homogeneous of degree >= 3 in the weights while "
-                    "the penalty is quadratic, so the SD loss is unbounded below for every λ; "
-                    "set a step budget `steps`"
+                    "train_steps=None (no budget) with xi outside [0, 1] and an MLP of depth 2 or "
+                    "the conv net: their logits are homogeneous of degree >= 3 in the weights "
+                    "while the penalty is quadratic, so the SD loss is unbounded below for "
+                    "every λ; set a step budget `train_steps`"
                 )
 
     # ------------------------------------------------------------------ resolved settings
@@ -330,13 +331,17 @@ class BridgeConfig:
         out.update(
             xis=list(self.xi_grid),
             seeds=self.seed_list,
-            steps=mode["steps"] if self.steps == "auto" else self.steps,
+            train_steps=mode["train_steps"] if self.train_steps == "auto" else self.train_steps,
             lr=mode["lr"] if self.lr is None else self.lr,
             width=mode["width"] if self.width is None else self.width,
             channels=mode["channels"] if self.channels is None else self.channels,
             chunk=DEFAULTS["chunk"] if self.chunk is None else self.chunk,
             tol=DEFAULTS["tol"] if self.tol is None else self.tol,
-            max_steps=DEFAULTS["max_steps"] if self.max_steps is None else self.max_steps,
+            max_train_steps=(
+                DEFAULTS["max_train_steps"]
+                if self.max_train_steps is None
+                else self.max_train_steps
+            ),
         )
         return {k: list(v) if isinstance(v, tuple) else v for k, v in out.items()}
 

@@ -71,7 +71,8 @@ def train_all(cfg, splits, noisy, noisy_val, n_cls, *, progress):
     teacher_targets = teacher_targets_program()
 
     res = cfg.resolved()
-    steps, chunk, tol, max_steps = res["steps"], res["chunk"], res["tol"], res["max_steps"]
+    steps, max_steps = res["train_steps"], res["max_train_steps"]  # optimizer steps per run
+    chunk, tol = res["chunk"], res["tol"]
     lr, width, depth, channels = res["lr"], res["width"], cfg.depth, res["channels"]
     dtype = cfg.dtype
     npdt = np.float32 if dtype == "float32" else np.float64
@@ -184,8 +185,8 @@ def train_all(cfg, splits, noisy, noisy_val, n_cls, *, progress):
                         "final_loss": float(s_losses[i, r, -1]),
                         "grad_norm": float(s_gn[i, r]),
                         "n_corrupted": int(c.sum()),
-                        "steps": s_steps,
-                        "teacher_steps": t_steps,
+                        "train_steps": s_steps,
+                        "teacher_train_steps": t_steps,
                         "width": 0 if m == "linear" else width,
                         "depth": {"linear": 0, "mlp": depth, "conv": 1}[m],
                         "channels": channels if m == "conv" else 0,

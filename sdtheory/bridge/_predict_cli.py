@@ -193,7 +193,7 @@ def _agreement(summary):
 # option names of the checks below: Python arguments of experiment(), or the CLI options
 _PY_NAMES = {
     k: k
-    for k in ("datasets", "models", "lams", "xis", "seeds", "steps", "n_boot")
+    for k in ("datasets", "models", "lams", "xis", "seeds", "train_steps", "n_boot")
     + ("corruption_binary", "corruption_multiclass")
 }
 _CLI_NAMES = {
@@ -224,7 +224,7 @@ def _plan(
     xis,
     seeds,
     quick,
-    steps,
+    train_steps,
     n_boot,
     corruption_binary,
     corruption_multiclass,
@@ -266,8 +266,8 @@ def _plan(
     lams = _unique_grid(lams, nm["lams"], low=0.0, low_open=True)
     xis = _unique_grid(xis, nm["xis"])
     seeds = check_int(seeds, nm["seeds"], minimum=2)
-    if steps != "auto":
-        steps = check_int(steps, nm["steps"], minimum=1)
+    if train_steps != "auto":
+        train_steps = check_int(train_steps, nm["train_steps"], minimum=1)
     if not 2 <= check_int(n_boot, nm["n_boot"]) <= _MAX_BOOT:
         raise ValueError(f"{nm['n_boot']} must be an integer in [2, {_MAX_BOOT}], got {n_boot}")
     binary = _unique_grid(
@@ -305,7 +305,7 @@ def _plan(
                 seeds=seeds,
                 teacher_lam=lams,
                 quick=quick,
-                steps=steps,
+                train_steps=train_steps,
             )
         )
     return configs, lams
@@ -319,7 +319,7 @@ def experiment(
     xis=XIS,
     seeds=4,
     quick=True,
-    steps="auto",
+    train_steps="auto",
     corruption_binary=(0.3,),
     corruption_multiclass=(0.3, 0.5),
     n_boot=1000,
@@ -344,7 +344,7 @@ def experiment(
         xis=xis,
         seeds=seeds,
         quick=quick,
-        steps=steps,
+        train_steps=train_steps,
         corruption_binary=corruption_binary,
         corruption_multiclass=corruption_multiclass,
         n_boot=n_boot,
@@ -414,7 +414,12 @@ def add_arguments(parser) -> None:
     )
     a("--xis", nargs="+", type=_reals, default=list(XIS), help=f"xi grid, distinct (default {xis})")
     a("--seeds", type=int, default=4, help="number of seeds >= 2 (default 4)")
-    a("--steps", type=int, default=None, help="Adam steps >= 1 (default: the quick budget, 150)")
+    a(
+        "--train-steps",
+        type=int,
+        default=None,
+        help="full-batch Adam steps >= 1 (default: the quick budget, 150)",
+    )
     a("--full", action="store_true", help="full budget and width instead of quick settings")
     a(
         "--n-boot",
@@ -456,7 +461,7 @@ def run(args) -> int:
         xis=tuple(args.xis),
         seeds=args.seeds,
         quick=not args.full,
-        steps="auto" if args.steps is None else args.steps,
+        train_steps="auto" if args.train_steps is None else args.train_steps,
         n_boot=args.n_boot,
         corruption_binary=(0.3,),
         corruption_multiclass=(0.3, 0.5),

@@ -54,7 +54,9 @@ def run_bridge(config=None, /, *, progress=None, **overrides):
         training labels), ``corrupted_train_acc`` (accuracy on the corrupted training points
         against their clean labels), ``noisy_train_acc``, ``clean_train_acc``, the teacher's
         ``teacher_test_acc``, ``teacher_val_acc`` and ``teacher_corrupted_train_acc``, the final
-        loss (per point) and gradient norm, and every setting (``dataset``,
+        loss (per point) and gradient norm, the full-batch Adam steps taken by the student
+        and its teacher (``train_steps``, ``teacher_train_steps``), and every setting
+        (``dataset``,
         ``corruption_kind``, budget, λs, temperature, lr, width, depth, channels, sizes, dtype,
         optimizer).
 
@@ -93,7 +95,7 @@ def run_bridge(config=None, /, *, progress=None, **overrides):
     Examples
     --------
     >>> cfg = BridgeConfig(dataset="breast_cancer", model="linear", corruption=0.2,
-    ...                    xis=(-0.5, 0, 2), seeds=2, quick=True, steps=20)
+    ...                    xis=(-0.5, 0, 2), seeds=2, quick=True, train_steps=20)
     >>> df = run_bridge(cfg, progress=False)
     >>> df.shape[0], sorted(df.xi.unique().tolist())
     (6, [-0.5, 0.0, 2.0])
@@ -164,8 +166,10 @@ def run_bridge(config=None, /, *, progress=None, **overrides):
     df["n_train"], df["n_val"], df["n_test"] = len(sp.y_train), len(sp.y_val), len(sp.y_test)
     df["n_features"], df["n_classes"] = sp.X_train.shape[1], n_cls
     df["lr"] = res["lr"]
-    df["budget"] = "converge" if res["steps"] is None else "fixed"
-    df["optimizer"] = "adam full-batch" + ("" if res["steps"] is None else ", cosine lr decay")
+    df["budget"] = "converge" if res["train_steps"] is None else "fixed"
+    df["optimizer"] = "adam full-batch" + (
+        "" if res["train_steps"] is None else ", cosine lr decay"
+    )
     df["dtype"] = cfg.dtype
     df["quick"] = cfg.quick
     order = ["model", "corruption", "teacher_lam", "temperature", "student_lam", "xi", "seed"]

@@ -10,7 +10,7 @@ QUICK = dict(
     xis=(0.0, 1.0, 2.0, 4.0),
     seeds=2,
     quick=True,
-    steps=40,
+    train_steps=40,
     width=16,
 )
 # full mode: the documented experiment (minutes; docs/bridge-results.md)
