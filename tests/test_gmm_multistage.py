@@ -90,14 +90,14 @@ def test_simulator_steps_and_xi_schedule_spellings_agree():
     kw = dict(corruption=0.2, lam=1.0, n_trials=2, seed=5)
     a = simulate_gmm_multistage(12, *MODEL, steps=2, xi=0.9, **kw)
     b = simulate_gmm_multistage(12, *MODEL, xis=[0.9, 0.9], **kw)
-    assert list(a.stage.unique()) == [1, 2, 3]  # stage t is step t - 1; T = steps + 1 fits
+    assert list(a.step.unique()) == [0, 1, 2]  # step 0 is the teacher; T = steps + 1 fits
     np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
 
 
 def test_result_frame_and_error_formula():
     r = gmm_multistage(*MODEL, corruption=0.2, lam=1.0, steps=2, inverse_temperature=2.0)
     df = r.to_frame()
-    assert list(df.stage) == [1, 2, 3] and np.isnan(df.inverse_temperature[0])
+    assert list(df.step) == [0, 1, 2] and np.isnan(df.inverse_temperature[0])
     want = gmm_test_error(r.m, r.Q, r.b, delta=1.0, rho=0.5)
     np.testing.assert_allclose(r.test_error, want, atol=1e-15)
 

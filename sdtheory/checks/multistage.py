@@ -56,9 +56,9 @@ def multistage_rows(
             f"inverse_temperature={beta}, xi={xi}, N={N}"
         )
         for t in range(1, steps + 2):
-            g = out[out.stage == t]
+            g = out[out.step == t - 1]
             if cal is not None:
-                gc = cal[cal.stage == t]
+                gc = cal[cal.step == t - 1]
                 cov = np.cov(gc[["m", "Q", "b"]].to_numpy(), rowvar=False)
             qs = [("m", th.m[t - 1]), ("Q", th.Q[t - 1]), ("b", th.b[t - 1])]
             if t > 1:

@@ -79,10 +79,10 @@ class GMMMultistage:
     xis: np.ndarray
 
     def to_frame(self):
-        """Tidy :class:`pandas.DataFrame`, one row per stage: ``stage, m, Q, b, test_error,
-        train_error_clean, train_error_noisy, chi, lam, inverse_temperature, xi`` (``stage``
-        runs ``1..T`` with 1 the teacher, i.e. step ``stage − 1``; the last two columns are NaN
-        for the teacher)."""
+        """Tidy :class:`pandas.DataFrame`, one row per fit: ``step, m, Q, b, test_error,
+        train_error_clean, train_error_noisy, chi, lam, inverse_temperature, xi`` (``step``
+        runs ``0..steps`` with 0 the teacher, as in the simulators; stage ``t`` is step
+        ``t − 1``; the last two columns are NaN for the teacher)."""
         import pandas as pd
 
         T = self.m.size
@@ -90,7 +90,7 @@ class GMMMultistage:
         padx = np.concatenate([[np.nan], np.asarray(self.xis, float)])
         return pd.DataFrame(
             {
-                "stage": np.arange(1, T + 1),
+                "step": np.arange(T),
                 "m": self.m,
                 "Q": self.Q,
                 "b": self.b,

@@ -52,14 +52,14 @@ def gmm_multistage_figure(quick: bool) -> FigureOutput:
         lam=[float(v) for v in opt.lam],
         inverse_temperature=[float(v) for v in opt.inverse_temperature],
     )
-    stage_axis = np.arange(1, T + 1)
+    step_axis = np.arange(T)
     rows = []
     for k, r in th.items():
         for t in range(T):
             rows.append(
                 {
                     "config": k,
-                    "stage": t + 1,
+                    "step": t,
                     "test_error": r.test_error[t],
                     "m": r.m[t],
                     "Q": r.Q[t],
@@ -81,12 +81,12 @@ def gmm_multistage_figure(quick: bool) -> FigureOutput:
                 N, alpha, delta, rho, corruption=flip, steps=steps, **v,
                 n_trials=seeds, seed=31, batch_size=8,
             )  # fmt: skip
-            for t, g in out.groupby("stage"):
+            for t, g in out.groupby("step"):
                 e = g.test_error.to_numpy()
                 recs.append(
                     {
                         "config": k,
-                        "stage": t,
+                        "step": t,
                         "N": N,
                         "mean": e.mean(),
                         "se": e.std(ddof=1) / np.sqrt(e.size),
@@ -105,11 +105,11 @@ def gmm_multistage_figure(quick: bool) -> FigureOutput:
     colors = {"λ = 1, hard": "tab:red", "λ = 1, soft β = 2": "tab:blue"}
     colors["greedy optimum (λ_t ≤ 3, β_t)"] = "tab:green"
     for k, r in th.items():
-        ax.plot(stage_axis, r.test_error, "-o", color=colors[k], ms=3, lw=1, label=f"{k} (theory)")
+        ax.plot(step_axis, r.test_error, "-o", color=colors[k], ms=3, lw=1, label=f"{k} (theory)")
         if len(mc):
             sub = mc[mc.config == k]
             ax.errorbar(
-                sub.stage + 0.05,
+                sub.step + 0.05,
                 sub["mean"],
                 2 * sub.se,
                 fmt="s",
@@ -119,13 +119,13 @@ def gmm_multistage_figure(quick: bool) -> FigureOutput:
                 label=f"{k} (MC, N = {N}, ±2 SE)",
             )
     ax.axhline(bayes, color="k", ls=":", label="clean-label Bayes")
-    ax.set_xticks(stage_axis)
-    ax.set_xlabel("stage (1 = teacher)")
+    ax.set_xticks(step_axis)
+    ax.set_xlabel("SD step (0 = teacher)")
     ax.set_ylabel("test error")
     ax.legend(fontsize=7)
     ax = axes[1]
     for t in range(1, T):
-        ax.plot(a_line, gains[:, 0] - gains[:, t], label=f"teacher − stage {t + 1}")
+        ax.plot(a_line, gains[:, 0] - gains[:, t], label=f"teacher − step {t}")
     ax.axhline(0, color="k", lw=0.6)
     ax.set_xscale("log")
     ax.set_xlabel("sample ratio M/N")

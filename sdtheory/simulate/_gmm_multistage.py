@@ -154,11 +154,10 @@ def simulate_gmm_multistage(
     Returns
     -------
     pandas.DataFrame
-        One row per trial and stage: ``trial, stage`` (``1..T``; stage 1 is the teacher and
-        stage ``t`` is step ``t − 1`` of ``simulate_gmm_sd``'s ``step`` column), ``m, Q, b``,
-        ``R_prev``
-        (``w_tᵀw_{t−1}/N``, NaN for stage 1), ``test_error`` (exact, fresh data) and
-        ``train_error_clean``.
+        One row per trial and fit: ``trial, step`` (``0..steps``; step 0 is the teacher, as in
+        ``simulate_gmm_sd``'s ``step`` column; stage ``t`` of the theory page is step
+        ``t − 1``), ``m, Q, b``, ``R_prev`` (``w_tᵀw_{t−1}/N``, NaN for the teacher),
+        ``test_error`` (exact, fresh data) and ``train_error_clean``.
 
     See the theory page :doc:`/theory/multistage`.
 
@@ -167,7 +166,7 @@ def simulate_gmm_multistage(
     >>> out = simulate_gmm_multistage(40, 2.0, 1.0, 0.5, corruption=0.2, lam=[1.0, 0.5],
     ...                               steps=1, n_trials=2)
     >>> len(out), list(out.columns)[:3]
-    (4, ['trial', 'stage', 'm'])
+    (4, ['trial', 'step', 'm'])
     """
     n_features = check_int(n_features, "n_features", minimum=2)
     alpha = check_scalar(sample_ratio, "sample_ratio", low=0.0, low_open=True)
@@ -205,19 +204,18 @@ def simulate_gmm_multistage(
     n = arr.shape[0]
     df = pd.DataFrame(arr.reshape(n * T, len(_QUANTITIES)), columns=list(_QUANTITIES))
     df.insert(0, "trial", np.repeat(np.arange(n), T))
-    df.insert(1, "stage", np.tile(np.arange(1, T + 1), n))
+    df.insert(1, "step", np.tile(np.arange(T), n))
     return df
 
 
 def gmm_multistage_summary(
     n_features, sample_ratio, delta, rho, *, corruption, lam, **kw
 ) -> pd.DataFrame:
-    """Mean and standard error over trials per (stage, quantity), plus the paired gain
-    ``test_error(stage 1) − test_error(stage t)`` (stage 1: the teacher; stage ``t``: step
-    ``t − 1``).
+    """Mean and standard error over trials per (step, quantity), plus the paired gain
+    ``test_error(step 0) − test_error(step s)`` (step 0: the teacher).
 
     Takes the arguments of :func:`simulate_gmm_multistage`. Returns a tidy DataFrame with columns
-    ``N, sample_ratio, stage, quantity, mean, se, n``.
+    ``N, sample_ratio, step, quantity, mean, se, n``.
 
     See the theory page :doc:`/theory/multistage`.
 
@@ -232,17 +230,17 @@ def gmm_multistage_summary(
         n_features, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kw
     )
     rows = []
-    first = out[out.stage == 1].set_index("trial").test_error
-    for st, g in out.groupby("stage", sort=True):
+    first = out[out.step == 0].set_index("trial").test_error
+    for st, g in out.groupby("step", sort=True):
         g = g.set_index("trial")
         for qn in _QUANTITIES:
-            if qn == "R_prev" and st == 1:
+            if qn == "R_prev" and st == 0:
                 continue
             ms = mean_se(g[qn].to_numpy())
-            rows.append({"stage": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
-        if st > 1:
+            rows.append({"step": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
+        if st > 0:
             ms = mean_se((first - g.test_error).to_numpy())
-            rows.append({"stage": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
+            rows.append({"step": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
     df = pd.DataFrame(rows)
     df.insert(0, "N", int(n_features))
     df.insert(1, "sample_ratio", float(sample_ratio))
