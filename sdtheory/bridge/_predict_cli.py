@@ -7,7 +7,6 @@ puts the measured best ξ next to :func:`predict_bridge_xi` on the same training
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import math
 import time
@@ -16,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_int
+from ._cli import _real
 
 __all__ = ["measured_best_xi", "add_arguments", "run"]
 
@@ -374,16 +374,6 @@ def experiment(
     return tabs, secs
 
 
-def _reals(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a real number, got {text!r}") from None
-    if not math.isfinite(v):
-        raise argparse.ArgumentTypeError(f"must be a finite real number, got {text!r}")
-    return v
-
-
 def add_arguments(parser) -> None:
     """Options of ``sdtheory bridge-predict``."""
     parser.description = (
@@ -408,11 +398,11 @@ def add_arguments(parser) -> None:
     a(
         "--lam",
         nargs="+",
-        type=_reals,
+        type=_real,
         default=list(LAMS),
         help=f"lambda grid (summed loss), each > 0, distinct (default {lams})",
     )
-    a("--xis", nargs="+", type=_reals, default=list(XIS), help=f"xi grid, distinct (default {xis})")
+    a("--xis", nargs="+", type=_real, default=list(XIS), help=f"xi grid, distinct (default {xis})")
     a("--seeds", type=int, default=4, help="number of seeds >= 2 (default 4)")
     a(
         "--train-steps",
@@ -431,7 +421,7 @@ def add_arguments(parser) -> None:
     a(
         "--corruption",
         nargs="+",
-        type=_reals,
+        type=_real,
         default=None,
         help="distinct corrupted fractions for every dataset, each below (K-1)/K of every "
         "dataset (default 0.3 for binary data, 0.3 0.5 else)",
