@@ -14,3 +14,13 @@ def missing_tool(msg: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(msg + " (CI must run this test)")
     pytest.skip(msg)
+
+
+def require(module: str, extra: str):
+    """Import ``module`` (installed by the ``extra`` extra), or skip locally / fail in CI."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        missing_tool(f"needs {module}: pip install -e '.[{extra}]'")

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from sdtheory.bridge import LAM_DEFAULTS, BridgeConfig, load_dataset, run_bridge
+from tests._env import require
 
 # Outputs of the single-λ implementation (mean-loss weight_decay=0.125, before the teacher and
 # student λ were separated and the temperature added), on this configuration:
@@ -159,7 +160,7 @@ def test_corruption_limit_is_checked_on_construction(dataset, kw):
     from sdtheory._labels import _check_corruption
 
     if dataset == "mnist1d":
-        pytest.importorskip("mnist1d")
+        require("mnist1d", "mnist1d")
     k = int(load_dataset(dataset, **kw)[1].max()) + 1
     limit = (k - 1) / k
     assert BridgeConfig(dataset=dataset, corruption=limit - 0.01, **kw).corruption[0] < limit
@@ -264,7 +265,7 @@ def test_added_datasets_load_offline():
 
 
 def test_mnist1d_optional():
-    pytest.importorskip("mnist1d")
+    require("mnist1d", "mnist1d")
     X, y = load_dataset("mnist1d")
     assert X.shape == (5000, 40) and set(np.unique(y)) == set(range(10))
     X2, _ = load_dataset("mnist1d")

@@ -261,10 +261,8 @@ def test_summary_and_agreement_counts():
 @pytest.mark.slow
 def test_predict_bridge_xi_uses_the_runners_training_data():
     """The corrupted-label counts and the training size match a (tiny) run of the bridge."""
-    from sdtheory.bridge._predict import predict_bridge_xi
-
-    pytest.importorskip("jax")
     from sdtheory.bridge._config import BridgeConfig
+    from sdtheory.bridge._predict import predict_bridge_xi
     from sdtheory.bridge._runner import run_bridge
 
     cfg = BridgeConfig(

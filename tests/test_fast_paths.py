@@ -163,7 +163,8 @@ def _hess_einsum(jnp, A, p):
 
 @pytest.mark.parametrize("K", [2, 3, 5])
 def test_jax_features_hessian_matches_einsum(K):
-    jax = pytest.importorskip("jax")
+    import jax
+
     jnp = jax.numpy
     from sdtheory.simulate import _logistic
     from sdtheory.simulate._common import x64
@@ -189,7 +190,8 @@ def test_jax_features_hessian_matches_einsum(K):
 
 
 def test_jax_batch_logits_match_einsum_hessian_and_numpy(monkeypatch):
-    jax = pytest.importorskip("jax")
+    import jax
+
     from sdtheory.classification import fit_soft_logistic
     from sdtheory.simulate import _logistic, fit_soft_logistic_batch
 
@@ -212,7 +214,6 @@ def test_jax_batch_logits_match_einsum_hessian_and_numpy(monkeypatch):
 @pytest.mark.parametrize("K, gram", [(1, False), (1, True), (3, True)])
 def test_jax_batch_other_modes_match_numpy(K, gram):
     """Binary features (Cholesky step), and the Gram forms, against the NumPy Newton."""
-    pytest.importorskip("jax")
     from sdtheory.classification import fit_soft_logistic
     from sdtheory.simulate import fit_soft_logistic_batch
 

@@ -6,6 +6,7 @@ import pytest
 
 from sdtheory import LinearProblem
 from sdtheory.simulate import NOISE_DISTS, ridge_sd_monte_carlo, ridge_sd_noise
+from tests._env import require
 from tests._tol import RTOL_EXACT, Z
 
 RNG = np.random.default_rng(20230131)
@@ -249,9 +250,9 @@ def test_import_prints_no_warning():
 def test_no_tqdm_warning_inside_a_notebook_kernel():
     """In a Jupyter kernel, importing the simulators and showing the progress bar prints no
     TqdmWarning (the bar is tqdm's plain text bar, which needs no ipywidgets)."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    pytest.importorskip("ipykernel")
+    nbformat = require("nbformat", "test")
+    nbclient = require("nbclient", "test")
+    require("ipykernel", "test")
     code = (
         "import warnings\nwarnings.simplefilter('always')\nimport numpy as np\n"
         "from sdtheory import LinearProblem\nfrom sdtheory.simulate import ridge_sd_monte_carlo\n"
