@@ -267,11 +267,21 @@ def gmm_sd_summary(n_features, sample_ratio, delta, rho, *, corruption, lam, **k
     out = simulate_gmm_sd(
         n_features, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kw
     )
+    return step_summary(out, _QUANTITIES, n_features=n_features, sample_ratio=sample_ratio)
+
+
+def step_summary(out, quantities, *, n_features, sample_ratio) -> pd.DataFrame:
+    """Mean ± SE over trials per (step, quantity) of a per-trial frame with ``trial, step``
+    columns, plus the paired ``gain`` = teacher's test error − the step's (step 0: teacher).
+    A quantity that is NaN in every trial of a step (e.g. ``R_prev`` of the teacher) is left out.
+    """
     rows = []
     teacher = out[out.step == 0].set_index("trial").test_error
     for st, g in out.groupby("step", sort=True):
         g = g.set_index("trial")
-        for qn in _QUANTITIES:
+        for qn in quantities:
+            if g[qn].isna().all():
+                continue
             ms = mean_se(g[qn].to_numpy())
             rows.append({"step": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
         if st > 0:  # paired over trials

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._common import as_key, check_n_trials, check_seed, mean_se, x64
+from ._common import as_key, check_n_trials, check_seed, x64
+from ._gmm import step_summary
 
 __all__ = ["gmm_multistage_summary", "simulate_gmm_multistage"]
 
@@ -229,19 +230,4 @@ def gmm_multistage_summary(
     out = simulate_gmm_multistage(
         n_features, sample_ratio, delta, rho, corruption=corruption, lam=lam, **kw
     )
-    rows = []
-    first = out[out.step == 0].set_index("trial").test_error
-    for st, g in out.groupby("step", sort=True):
-        g = g.set_index("trial")
-        for qn in _QUANTITIES:
-            if qn == "R_prev" and st == 0:
-                continue
-            ms = mean_se(g[qn].to_numpy())
-            rows.append({"step": st, "quantity": qn, "mean": ms.mean, "se": ms.se, "n": ms.n})
-        if st > 0:
-            ms = mean_se((first - g.test_error).to_numpy())
-            rows.append({"step": st, "quantity": "gain", "mean": ms.mean, "se": ms.se, "n": ms.n})
-    df = pd.DataFrame(rows)
-    df.insert(0, "N", int(n_features))
-    df.insert(1, "sample_ratio", float(sample_ratio))
-    return df
+    return step_summary(out, _QUANTITIES, n_features=n_features, sample_ratio=sample_ratio)
