@@ -205,26 +205,18 @@ def test_keyboard_interrupt_in_process_exits_130(tmp_path, capsys, monkeypatch, 
     assert err.strip().splitlines() == ["sdtheory: interrupted"]
 
 
-@pytest.mark.parametrize("delay", [4.0, 9.0])
-def test_sigint_to_running_figures_process_exits_130(tmp_path, delay):
-    """A real ``sdtheory figures`` run (the full bridge figure: minutes) gets SIGINT, at two
-    moments (loading and compiling, or training)."""
+def _interrupt(args, delay, cwd):
+    """Start ``python -m sdtheory ARGS`` in ``cwd``, send SIGINT after ``delay`` seconds, and
+    check that it exits with status 130 and the one line ``sdtheory: interrupted``."""
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "sdtheory",
-            "figures",
-            "bridge-accuracy-vs-xi",
-            "--out",
-            str(tmp_path),
-        ],
+        [sys.executable, "-m", "sdtheory", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        cwd=cwd,
     )
     try:
-        time.sleep(delay)  # past start-up: importing, loading data, compiling or training
+        time.sleep(delay)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=120)
@@ -234,7 +226,25 @@ def test_sigint_to_running_figures_process_exits_130(tmp_path, delay):
             proc.communicate()
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == ["sdtheory: interrupted"], err
-    assert not list(tmp_path.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize("delay", [4.0, 9.0])
+def test_sigint_to_running_figures_process_exits_130(tmp_path, delay):
+    """A real ``sdtheory figures`` run (the full bridge figure: minutes) gets SIGINT, at two
+    moments past start-up (loading and compiling, or training)."""
+    out = tmp_path / "out"
+    out.mkdir()
+    _interrupt(["figures", "bridge-accuracy-vs-xi", "--out", str(out)], delay, tmp_path)
+    assert not list(out.iterdir())  # nothing half-written
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0])
+def test_sigint_during_start_up_exits_130(tmp_path, delay):
+    """Ctrl-C while the program is still importing its modules: one line, status 130.
+
+    ``import sdtheory`` loads nothing heavy (names load on first use), so the handler is in
+    place about 0.1 s after the interpreter starts."""
+    _interrupt(["check", "--quick", "ridge-sd"], delay, tmp_path)
 
 
 # ---------------------------------------------------------------- outputs
@@ -394,29 +404,3 @@ def test_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert capsys.readouterr().out.strip() == f"sdtheory {__import__('sdtheory').__version__}"
-
-
-@pytest.mark.parametrize("delay", [0.3, 1.0])
-def test_sigint_during_start_up_exits_130(tmp_path, delay):
-    """Ctrl-C while the program is still importing its modules: one line, status 130.
-
-    ``import sdtheory`` loads nothing heavy (names load on first use), so the handler is in
-    place about 0.1 s after the interpreter starts."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sdtheory", "check", "--quick", "ridge-sd"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-    try:
-        time.sleep(delay)
-        assert proc.poll() is None, proc.communicate()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
-    assert proc.returncode == 130, err
-    assert err.strip().splitlines() == ["sdtheory: interrupted"], err
