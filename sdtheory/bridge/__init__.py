@@ -49,9 +49,11 @@ __all__ = [
     "measured_best_xi",
 ]
 
-_LAZY = {"sd_cross_entropy", "sd_targets"}  # from ._loss, which imports JAX
-# the ridge-theory prediction of the best ξ (NumPy/SciPy/pandas, no JAX), loaded on first use
-_LAZY_PREDICT = {
+# loaded on first use: the JAX loss (``_loss`` imports JAX) and the ridge-theory prediction of
+# the best ξ (NumPy/SciPy/pandas)
+_LAZY = {
+    "sd_cross_entropy": "._loss",
+    "sd_targets": "._loss",
     "predict_xi": "._predict",
     "predict_bridge_xi": "._predict",
     "measured_best_xi": "._predict_cli",
@@ -60,15 +62,11 @@ _LAZY_PREDICT = {
 
 def __getattr__(name):
     if name in _LAZY:
-        from . import _loss
-
-        return getattr(_loss, name)
-    if name in _LAZY_PREDICT:
         import importlib
 
-        return getattr(importlib.import_module(_LAZY_PREDICT[name], __name__), name)
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | _LAZY | set(_LAZY_PREDICT))
+    return sorted(set(globals()) | set(_LAZY))
