@@ -1,7 +1,9 @@
 """The persistent JAX compilation cache: on by default, per directory, opt-out, user dir respected.
 
 Each case runs a tiny ridge Monte Carlo in a fresh subprocess (the cache is read and written
-across processes) and counts the files in the cache directory.
+across processes) and counts the files in the cache directory. The ridge programs are also kept
+as compiled executables (``sdtheory-aot/`` in the cache directory): a second process must then
+not trace, lower or compile anything, and must give the same numbers bit for bit.
 """
 
 import os
@@ -18,12 +20,18 @@ SCRIPT = textwrap.dedent(
     import sdtheory
     assert "jax" not in sys.modules, "import sdtheory must not import JAX"
     import jax
-    counts = {"hits": 0, "misses": 0}
+    counts = {"hits": 0, "misses": 0, "compiles": 0, "traces": 0}
     def listen(event, **kwargs):
-        for name in counts:
+        for name in ("hits", "misses"):
             if event == "/jax/compilation_cache/cache_" + name:
                 counts[name] += 1
+    def listen_duration(event, duration, **kwargs):
+        if event == "/jax/core/compile/backend_compile_duration":
+            counts["compiles"] += 1
+        elif event == "/jax/core/compile/jaxpr_trace_duration":
+            counts["traces"] += 1
     jax.monitoring.register_event_listener(listen)
+    jax.monitoring.register_event_duration_secs_listener(listen_duration)
     user_dir = sys.argv[1] if len(sys.argv) > 1 else None
     if user_dir:
         jax.config.update("jax_compilation_cache_dir", user_dir)
@@ -32,9 +40,10 @@ SCRIPT = textwrap.dedent(
     from sdtheory.simulate._common import enable_compilation_cache
     X = np.random.default_rng(0).normal(size=(12, 3))
     problem = LinearProblem(X, np.ones(3), 0.5)
-    r = ridge_sd_monte_carlo(problem, lam=1.0, xi=0.5, n_trials=8, seed=1)
-    assert np.isfinite(r.mean)
-    print("COUNTS", counts["hits"], counts["misses"])
+    r = ridge_sd_monte_carlo(problem, lam=[1.0, 2.0], xi=[[0.5], [3.0]], n_trials=9, seed=1)
+    assert np.all(np.isfinite(r.mean))
+    print("RESULT", *[float(v).hex() for v in np.ravel([r.mean, r.se])])
+    print("COUNTS", counts["hits"], counts["misses"], counts["compiles"], counts["traces"])
     print("CACHE_DIR", enable_compilation_cache())
     """
 )
@@ -55,9 +64,10 @@ def _run(env_cache, *args):
         timeout=120,
     )
     assert out.returncode == 0, out.stderr[-3000:]
-    counts, cache_dir = out.stdout.split("COUNTS", 1)[1].split("CACHE_DIR", 1)
-    hits, misses = map(int, counts.split())
-    return cache_dir.strip(), hits, misses
+    result, rest = out.stdout.split("RESULT", 1)[1].split("COUNTS", 1)
+    counts, cache_dir = rest.split("CACHE_DIR", 1)
+    hits, misses, compiles, traces = map(int, counts.split())
+    return cache_dir.strip(), hits, misses, compiles, traces, result.split()
 
 
 def _files(path):
@@ -68,13 +78,32 @@ def _files(path):
 
 def test_second_process_compiles_nothing_new(tmp_path):
     cache = tmp_path / "cache"
-    assert _run(cache)[0] == str(cache)
+    cache_dir, _, _, compiles, traces, result = _run(cache)
+    assert cache_dir == str(cache)
+    assert compiles > 0 and traces > 0  # the counters see the first process compile
     first = _files(cache)
     assert first, "the first process wrote no cache entries"
-    cache_dir, hits, misses = _run(cache)
+    assert any(f.startswith("sdtheory-aot") for f in first), first
+    cache_dir, hits, misses, compiles, traces, again = _run(cache)
     assert cache_dir == str(cache)
     assert _files(cache) == first, "the second process wrote new entries (cache misses)"
-    assert hits > 0 and misses == 0, (hits, misses)
+    # the ridge programs come back as executables: no trace, no lowering, no compile at all
+    assert (misses, compiles, traces) == (0, 0, 0), (hits, misses, compiles, traces)
+    assert again == result
+
+
+def test_broken_executable_file_is_replaced(tmp_path):
+    """A corrupt or truncated cached executable is removed and compiled again, same numbers."""
+    cache = tmp_path / "cache"
+    result = _run(cache)[-1]
+    aot = cache / "sdtheory-aot"
+    files = sorted(aot.iterdir())
+    assert files
+    for f in files:
+        f.write_bytes(b"not an executable")
+    _, _, _, compiles, _, again = _run(cache)
+    assert compiles > 0 and again == result
+    assert sorted(aot.iterdir()) == files and all(f.stat().st_size > 100 for f in files)
 
 
 @pytest.mark.parametrize("off", ["0", "off"])

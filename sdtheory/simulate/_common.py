@@ -20,6 +20,7 @@ from .._validate import check_choice, check_int
 
 __all__ = [
     "enable_compilation_cache",
+    "cache_dir",
     "x64",
     "as_key",
     "check_seed",
@@ -68,7 +69,7 @@ def enable_compilation_cache() -> str | None:
         The cache directory in use (possibly the user's own), or None when the cache is off.
     """
     global _cache_done
-    current = jax.config.values.get("jax_compilation_cache_dir")
+    current = cache_dir()
     if _cache_done or current:
         return current or None
     _cache_done = True
@@ -86,6 +87,11 @@ def enable_compilation_cache() -> str | None:
     except Exception:  # never fail a simulation because of the cache
         return None
     return path
+
+
+def cache_dir() -> str | None:
+    """The persistent compilation cache directory in use (``jax_compilation_cache_dir``) or None."""
+    return jax.config.values.get("jax_compilation_cache_dir") or None
 
 
 enable_compilation_cache()

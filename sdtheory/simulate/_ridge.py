@@ -30,7 +30,7 @@ from ._common import (
     check_seed,
     x64,
 )
-from ._ridge_block import block_noise, block_sizes, bucket, prepare, run_blocks
+from ._ridge_block import block_noise, block_sizes, prepare, run_blocks
 from ._sharding import _Moments, resolve_devices
 
 __all__ = ["ridge_sd_monte_carlo", "ridge_sd_noise", "NOISE_DISTS"]
@@ -139,7 +139,7 @@ def ridge_sd_monte_carlo(
         ``np.broadcast(lam, xi).shape``.
     n_trials : int
         Number of independent label draws, an int in ``[2, 2**32]``. Changing it compiles
-        nothing new.
+        nothing new (nor does changing the grid).
     seed : int or jax.random key
         An int ``>= 0`` or a key. Trial ``i`` uses the key ``jax.random.fold_in(key(seed), i)``,
         whatever ``n_trials`` is (the first ``m`` trials of a longer run are those of a run with
@@ -184,22 +184,24 @@ def ridge_sd_monte_carlo(
     the mixed target, strictly convex for every real ``ξ``). ``mean ± se`` estimates ``E L``,
     the quantity :func:`sdtheory.sd_risk` predicts for the same problem.
 
-    *Algorithm.* ``XᵀX + λI`` is factored once per distinct ``λ`` (Cholesky, float64; positive
-    definite for ``λ > 0`` also when ``d > n``). A block of ``T`` trials draws its noise as one
-    ``T × n`` matrix ``E`` of standardized draws (row ``i`` from the key of trial ``i``) and does
-    only BLAS-3 work: ``B = XᵀY = XᵀXθ* + σXᵀEᵀ`` (one product), ``Θ_T = (XᵀX + λ_t I)⁻¹B``
-    by two triangular solves with ``d × T`` right-hand sides per distinct ``λ_t``, and per grid
-    point the student
-    ``Θ_S = (XᵀX + λI)⁻¹(B − ξλ_tΘ_T)``, because
-    ``Xᵀ[ξXΘ_T + (1 − ξ)Y] = ξ(B − λ_tΘ_T) + (1 − ξ)B``. That is ``2ndT`` flops per block,
-    ``2d²T`` per distinct ``λ_t`` and ``2d²T`` per grid point (plus ``2ndT`` per point for
-    prediction weights). One program is compiled per problem
-    structure (``n, d``, weights, noise law, devices, block size and grid sizes rounded up to
-    ``1, 2, 3, 4, 6, 8, 12, …``); ``λ``, ``ξ``, ``σ²``, ``θ*``, ``X``, the seed and ``n_trials``
-    are run-time values, so changing them compiles nothing (see
-    ``sdtheory.simulate._ridge_block``). Trials beyond ``n_trials`` in the last block
-    (fewer than ``T // 8``) and padded grid points (at most a third of the computed points)
-    are computed and dropped.
+    *Algorithm.* On the host, once per call and distinct ``λ``: ``M_λ = (XᵀX + λI)⁻¹`` from
+    its Cholesky factor (float64; positive definite for ``λ > 0`` also when ``d > n``). A block
+    of ``T`` trials draws its noise as one ``T × n`` matrix ``E`` of standardized draws (row
+    ``i`` from the key of trial ``i``) and does only matrix products: ``B = XᵀY = XᵀXθ* +
+    σXᵀEᵀ`` (one product), and per distinct pair ``(λ, λ_t)`` the teachers
+    ``Θ_T = M_{λ_t}B`` and ``C = M_λΘ_T``. Because
+    ``Xᵀ[ξXΘ_T + (1 − ξ)Y] = (XᵀX + λI)Θ_T + μΘ_T`` with ``μ = (1 − ξ)λ_t − λ``, the
+    student is exactly ``Θ_S = Θ_T + μC`` and its loss is ``a + 2μb + μ²c`` with
+    ``a = ‖Θ_T − θ*‖²_W``, ``b = ⟨Θ_T − θ*, C⟩_W``, ``c = ‖C‖²_W`` per trial: every ``ξ`` of
+    the grid comes from these three numbers. That is ``2ndT`` flops per block and ``4d²T`` per
+    distinct penalty pair (plus ``4d²T`` or ``4ndT`` for weights other than ``"parameter"``),
+    whatever the number of ``ξ`` values. The programs are compiled once per problem structure
+    (``n, d``, weight kind, noise law, devices, block size); ``λ``, ``ξ``, the grid's size and
+    shape, ``σ²``, ``θ*``, ``X``, the seed and ``n_trials`` are run-time values, so changing
+    them compiles nothing. On the default device the compiled programs are also stored next
+    to the persistent compilation cache, so a new process loads them without tracing or
+    compiling (see ``sdtheory.simulate._ridge_block`` and ``_aot``). Trials beyond
+    ``n_trials`` in the last block (fewer than ``T // 8``) are computed and dropped.
 
     See the theory page :doc:`/theory/ridge`.
 
@@ -232,52 +234,52 @@ def ridge_sd_monte_carlo(
     lam_flat, xi_flat, lam_t_flat = lam_b.ravel(), xi_b.ravel(), lam_t.ravel()
     uniq, inv = np.unique(np.concatenate([lam_flat, lam_t_flat]), return_inverse=True)
     P = lam_flat.size
-    s_idx, t_all = inv[:P], inv[P:]
-    tu, t_idx = np.unique(t_all, return_inverse=True)  # distinct teacher penalties
-    P_pad, U_pad, Ut_pad = bucket(P), bucket(uniq.size), bucket(tu.size)
-    T, Ts = block_sizes(n, d, P_pad, Ut_pad, batch_size)
-    operands = (
-        _pad(s_idx, P_pad, np.int32),
-        _pad(t_idx, P_pad, np.int32),
-        _pad(xi_flat, P_pad, np.float64),
-        _pad(lam_t_flat, P_pad, np.float64),
-        np.float64(math.sqrt(noise)),
-    )
+    # distinct (student, teacher) penalty pairs; grid point p uses pair q_idx[p]
+    pairs, q_idx = np.unique(np.stack([inv[:P], inv[P:]], axis=1), axis=0, return_inverse=True)
+    q_idx = q_idx.ravel()
+    mu = (1.0 - xi_flat) * lam_t_flat - lam_flat  # Θ_S = Θ_T + μC
+    T, Ts = block_sizes(n, d, batch_size)
     with x64():
         Xj = np.asarray(X, dtype=np.float64)
         theta_j = np.asarray(theta, dtype=np.float64)
-        chol, gtheta, ok = prepare(Xj, theta_j, _pad(uniq, U_pad, np.float64))
-        if not bool(ok):
-            raise ValueError("lam: the Cholesky factor of XᵀX + λI failed; use a larger lam > 0")
-        Wj = np.asarray(W if W is not None else np.zeros((1, 1)), dtype=np.float64)
-        operands = (Xj, chol, gtheta, theta_j, Wj, _pad(tu, Ut_pad, np.int32)) + operands
+        gtheta, inverses, wkind, F = prepare(Xj, theta_j, uniq, kind, W)
         acc = _Moments()
         kept = []
-        bar = tqdm(
-            total=n_trials,
-            desc="ridge SD Monte Carlo",
-            unit="trial",
-            disable=not progress,
-            file=sys.stderr,
-            leave=False,
-        )
+        bar = None  # tqdm(disable=True) still creates a multiprocessing lock (~5 ms)
+        if progress:
+            bar = tqdm(
+                total=n_trials,
+                desc="ridge SD Monte Carlo",
+                unit="trial",
+                file=sys.stderr,
+                leave=False,
+            )
         blocks = run_blocks(
             seed,
-            operands,
+            Xj,
+            gtheta,
+            math.sqrt(noise),
+            inverses,
+            [tuple(int(i) for i in q) for q in pairs],
+            theta_j,
+            F,
             n_trials=n_trials,
-            n_points=P,
             noise_dist=noise_dist,
-            kind=kind,
+            wkind=wkind,
             T=T,
             Ts=Ts,
             devices=devs,
         )
-        for _, v in blocks:
+        for _, stats in blocks:
+            a, b, c = (stats[:, q_idx, j] for j in range(3))  # (trials, P) each
+            v = a + mu * (2.0 * b + mu * c)  # ‖e + μC‖²_W
             acc.add(v)
-            bar.update(len(v))
+            if bar is not None:
+                bar.update(len(v))
             if return_trials:
                 kept.append(v)
-        bar.close()
+        if bar is not None:
+            bar.close()
     res = acc.result()
     mean = np.asarray(res.mean).reshape(shape)
     se = np.asarray(res.se).reshape(shape)
@@ -287,12 +289,6 @@ def ridge_sd_monte_carlo(
     if return_trials:
         return out, np.concatenate(kept, axis=0).reshape((n_trials,) + shape)
     return out
-
-
-def _pad(a, size: int, dtype):
-    """``a`` (1-D) padded to ``size`` by repeating its first entry."""
-    a = np.asarray(a, dtype=dtype).ravel()
-    return np.concatenate([a, np.full(size - a.size, a[0], dtype=dtype)])
 
 
 @functools.cache

@@ -1,0 +1,213 @@
+r"""Compiled programs kept across processes: an ahead-of-time executable cache.
+
+JAX's persistent compilation cache (:func:`~sdtheory.simulate._common.enable_compilation_cache`)
+skips the XLA compile in a new process, but JAX still *traces and lowers* every program to find
+its cache entry, and lowering a linear-algebra op on CPU imports :mod:`scipy.linalg`: about
+0.2–0.4 s before the first trial runs, more than a small Monte Carlo costs. This module keeps the
+compiled executable itself (:mod:`jax.experimental.serialize_executable`) in
+``<cache dir>/sdtheory-aot/``, under a key made of
+
+* the program's name and structure (the static choices it was built with) and the shapes and
+  dtypes of its arguments;
+* a hash of the source files that define it (a code change never loads an old program);
+* the Python, JAX and jaxlib versions, the backend and its version, the device kind, the JAX
+  options that change a program's numbers (x64, PRNG implementation, threefry partitioning,
+  matmul precision), ``XLA_FLAGS``, and the host name, machine and CPU flags (an executable
+  compiled for one CPU may not run on another).
+
+A new process then loads a program in a few milliseconds, with no tracing, lowering or
+compiling. The cache is off when the persistent cache is off (``SDTHEORY_JAX_CACHE=0``); files
+are read only from a directory owned by the current user and are written atomically; a file
+that fails to load is removed and the program compiled again. Only single-device programs are
+cached here; sharded programs go through ``jax.jit`` (and JAX's own cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import platform
+import socket
+import sys
+import tempfile
+
+import jax
+
+from ._common import cache_dir
+
+__all__ = ["aot_program", "ensure_program", "clear_memory"]
+
+_memory: dict = {}
+_fingerprint: str | None = None
+
+
+def clear_memory() -> None:
+    """Forget the programs held in this process (the files stay; for tests)."""
+    _memory.clear()
+
+
+def _cpu_flags() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _environment() -> str:
+    """Everything outside the program that its executable depends on (computed once)."""
+    global _fingerprint
+    if _fingerprint is None:
+        import jaxlib
+
+        dev = jax.devices()[0]
+        parts = (
+            sys.version,
+            jax.__version__,
+            jaxlib.__version__,
+            dev.platform,
+            str(getattr(getattr(dev, "client", None), "platform_version", "")),
+            dev.device_kind,
+            os.environ.get("XLA_FLAGS", ""),
+            socket.gethostname(),
+            platform.machine(),
+            hashlib.sha256(_cpu_flags().encode()).hexdigest(),
+        )
+        _fingerprint = "\x1f".join(parts)
+    cfg = jax.config  # options that may change between calls
+    options = (
+        cfg.jax_enable_x64,
+        cfg.jax_default_prng_impl,
+        cfg.jax_threefry_partitionable,
+        cfg.jax_default_matmul_precision,
+    )
+    return _fingerprint + repr(options)
+
+
+def _sources_hash(paths) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
+
+
+def _signature(args) -> tuple:
+    return tuple((tuple(a.shape), str(a.dtype)) for a in args)
+
+
+def _folder() -> str | None:
+    base = cache_dir()
+    if base is None:
+        return None
+    path = os.path.join(base, "sdtheory-aot")
+    try:
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        st = os.stat(path)
+    except OSError:
+        return None
+    if hasattr(os, "getuid") and st.st_uid != os.getuid():
+        return None
+    return path
+
+
+def _load(path: str):
+    from jax.experimental import serialize_executable
+
+    with open(path, "rb") as f:
+        payload, in_tree, out_tree = pickle.load(f)
+    return serialize_executable.deserialize_and_load(payload, in_tree, out_tree)
+
+
+def _store(path: str, compiled) -> None:
+    from jax.experimental import serialize_executable
+
+    data = pickle.dumps(serialize_executable.serialize(compiled))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _path(key, sources) -> str | None:
+    folder = _folder()
+    if folder is None:
+        return None
+    digest = hashlib.sha256(repr((key, _sources_hash(sources), _environment())).encode())
+    return os.path.join(folder, f"{key[0]}-{digest.hexdigest()[:32]}.jaxexe")
+
+
+def _compile(fn, args, path):
+    prog = jax.jit(fn).lower(*args).compile()
+    if path is not None:
+        try:
+            _store(path, prog)
+        except Exception:  # a read-only or full disk never fails a simulation
+            pass
+    return prog
+
+
+def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
+    """The compiled program ``jax.jit(fn)`` for these argument shapes, from memory, disk or XLA.
+
+    Parameters
+    ----------
+    name : str
+        Names the program (with ``structure``, it must determine ``fn``).
+    fn : callable
+        The function to compile; built from ``structure`` alone (no other captured values).
+    args : sequence of arrays
+        Example arguments: only their shapes and dtypes matter.
+    structure : tuple
+        The static choices ``fn`` was built with (hashable, with a stable ``repr``).
+    sources : tuple of str
+        Paths of the source files that define ``fn``; their bytes are part of the key.
+
+    Returns
+    -------
+    jax.stages.Compiled
+        Call it with arrays of the same shapes and dtypes as ``args``.
+    """
+    key = (name, structure, _signature(args))
+    prog = _memory.get(key)
+    if prog is not None:
+        return prog
+    path = _path(key, sources)
+    if path is not None and os.path.exists(path):
+        try:
+            prog = _load(path)
+        except Exception:  # a stale or broken file: compile again
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+    if prog is None:
+        prog = _compile(fn, args, path)
+    _memory[key] = prog
+    return prog
+
+
+def ensure_program(name: str, fn, args, *, structure: tuple, sources: tuple) -> None:
+    """Make :func:`aot_program` with these arguments cheap later, without loading it now.
+
+    Compiles the program (keeping it in memory and on disk) unless it is already in memory or
+    on disk: a program that a later call may need is compiled during the first call (warm-up),
+    and a new process loads it only when it is used.
+    """
+    key = (name, structure, _signature(args))
+    if key in _memory:
+        return
+    path = _path(key, sources)
+    if path is None or not os.path.exists(path):
+        _memory[key] = _compile(fn, args, path)
