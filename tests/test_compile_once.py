@@ -15,6 +15,7 @@ compile anything. What is counted, through ``jax.monitoring``:
 """
 
 import contextlib
+import logging
 
 import jax
 import numpy as np
@@ -52,18 +53,25 @@ THETA = RNG.standard_normal(7)
 PROB = LinearProblem(X, THETA, 0.8)
 
 
-def test_counter_sees_a_compile():
-    """The counter itself works: a new jitted function is traced and compiled once."""
+def _compile_logs(caplog):
+    return [r.getMessage() for r in caplog.records if r.getMessage().startswith("Compiling ")]
+
+
+def test_counter_sees_a_compile(caplog):
+    """The counters themselves work: a new jitted function is traced and compiled once, and
+    ``jax.log_compiles`` logs it."""
     f = jax.jit(lambda x: x * 3.0 + 1.0)
-    with count_compiles() as c:
+    with count_compiles() as c, jax.log_compiles(), caplog.at_level(logging.WARNING):
         f(np.arange(5.0))
     assert c == {"compiles": 1, "traces": 1}
+    assert len(_compile_logs(caplog)) == 1
 
 
-def test_compiles_once_per_structure():
+def test_compiles_once_per_structure(caplog):
     xi5 = [-1.0, 0.0, 0.5, 1.5, 3.0]
-    with count_compiles() as first:
+    with count_compiles() as first, jax.log_compiles(), caplog.at_level(logging.WARNING):
         a = ridge_sd_monte_carlo(PROB, lam=0.5, xi=xi5, n_trials=2000, seed=0)
+    assert len(_compile_logs(caplog)) == first["compiles"]  # the log sees what the counter sees
     # the draw and fit programs, for the main block size and for the tail block size
     assert 1 <= first["compiles"] <= 4, first
     assert first["traces"] <= 4, first
@@ -86,9 +94,11 @@ def test_compiles_once_per_structure():
         "return_trials": dict(lam=0.5, xi=xi5, n_trials=999, return_trials=True),
     }
     for name, kw in calls.items():
-        with count_compiles() as c:
+        caplog.clear()
+        with count_compiles() as c, jax.log_compiles(), caplog.at_level(logging.WARNING):
             out = ridge_sd_monte_carlo(PROB, **kw)
         assert c == {"compiles": 0, "traces": 0}, (name, c)
+        assert _compile_logs(caplog) == [], name
         res = out[0] if kw.get("return_trials") else out
         assert res.n == kw["n_trials"], name
 
