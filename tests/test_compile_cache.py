@@ -133,3 +133,31 @@ def test_unwritable_dir_is_skipped(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     assert _run(blocker / "jax")[0] == "None"
+
+
+def test_executable_cache_keeps_the_most_recent(tmp_path, monkeypatch):
+    """Beyond MAX_FILES executables, the least recently used are removed when one is stored."""
+    import numpy as np
+
+    from sdtheory.simulate import _aot
+
+    monkeypatch.setattr(_aot, "MAX_FILES", 2)
+    monkeypatch.setattr(_aot, "cache_dir", lambda: str(tmp_path))
+    monkeypatch.setattr(_aot, "_memory", {})
+    folder = tmp_path / "sdtheory-aot"
+    for i in range(4):
+        _aot.aot_program(
+            f"p{i}", lambda x: x + 1.0, (np.zeros(3),), structure=(), sources=(__file__,)
+        )
+        for j, f in enumerate(sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)):
+            os.utime(f, (j, j))  # distinct times, in creation order
+    names = sorted(f.name.split("-")[0] for f in folder.iterdir())
+    assert names == ["p2", "p3"]
+    # a loaded program is marked as used: it survives the next eviction
+    monkeypatch.setattr(_aot, "_memory", {})
+    prog = _aot.aot_program(
+        "p2", lambda x: x + 1.0, (np.zeros(3),), structure=(), sources=(__file__,)
+    )
+    np.testing.assert_array_equal(np.asarray(prog(np.ones(3))), 2.0)
+    _aot.aot_program("p4", lambda x: x * 2.0, (np.zeros(3),), structure=(), sources=(__file__,))
+    assert sorted(f.name.split("-")[0] for f in folder.iterdir()) == ["p2", "p4"]

@@ -18,8 +18,10 @@ compiled executable itself (:mod:`jax.experimental.serialize_executable`) in
 A new process then loads a program in a few milliseconds, with no tracing, lowering or
 compiling. The cache is off when the persistent cache is off (``SDTHEORY_JAX_CACHE=0``); files
 are read only from a directory owned by the current user and are written atomically; a file
-that fails to load is removed and the program compiled again. Only single-device programs are
-cached here; sharded programs go through ``jax.jit`` (and JAX's own cache).
+that fails to load is removed and the program compiled again. At most :data:`MAX_FILES`
+executables are kept (a few hundred kB each); the least recently used are removed first. Only
+single-device programs are cached here; sharded programs go through ``jax.jit`` (and JAX's own
+cache).
 """
 
 from __future__ import annotations
@@ -37,6 +39,9 @@ import jax
 from ._common import cache_dir
 
 __all__ = ["aot_program", "ensure_program", "clear_memory"]
+
+#: at most this many executables are kept on disk; the least recently used go first
+MAX_FILES = 256
 
 _memory: dict = {}
 _fingerprint: str | None = None
@@ -138,6 +143,23 @@ def _store(path: str, compiled) -> None:
         except OSError:
             pass
         raise
+    _evict(os.path.dirname(path))
+
+
+def _evict(folder: str) -> None:
+    """Remove the least recently used executables beyond :data:`MAX_FILES`."""
+    entries = []
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".jaxexe"):
+            try:
+                entries.append((entry.stat().st_mtime, entry.path))
+            except OSError:
+                pass
+    for _, p in sorted(entries)[: max(0, len(entries) - MAX_FILES)]:
+        try:
+            os.unlink(p)
+        except OSError:
+            pass
 
 
 def _path(key, sources) -> str | None:
@@ -187,6 +209,7 @@ def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
     if path is not None and os.path.exists(path):
         try:
             prog = _load(path)
+            os.utime(path)  # recently used: evicted last
         except Exception:  # a stale or broken file: compile again
             try:
                 os.unlink(path)
