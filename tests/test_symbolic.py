@@ -46,6 +46,10 @@ def test_filter_derived_from_the_objectives():
     assert is_zero(f.subs(xi, 1) - a**2)
     # strictly convex for every real ξ: the curvature does not depend on ξ
     assert d["curvature"] == 2 * s2 + 2 * lam
+    # the student is the teacher plus μ(XᵀX + λI)⁻¹θ_T, μ = (1 − ξ)λ_t − λ (the identity the
+    # ridge Monte Carlo uses to get every ξ of a grid from one extra solve)
+    mu = (1 - xi) * lam_t - lam
+    assert is_zero(d["filter"] - a_t * (1 + mu / (s2 + lam)))
 
 
 @given(st.floats(1e-3, 1e3), st.floats(1e-3, 1e3), st.floats(-20, 20), st.floats(1e-3, 1e3))
