@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _common import row, timeit
 
 
-def _inputs(model, n_seeds, xis, width, dtype):
+def _inputs(model, n_seeds, xi_grid, width, dtype):
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -42,11 +42,11 @@ def _inputs(model, n_seeds, xis, width, dtype):
     # a stand-in teacher: noisy one-hot smoothed towards the clean label (fixed, seeded)
     clean = jax.nn.one_hot(np.stack([a.y_train for a in sp]), 10, dtype=dtype)
     pt = jnp.asarray(0.5 * clean + 0.2 * oh + 0.3 * rng.dirichlet(np.ones(10), oh.shape[:2]), dtype)
-    Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xis], axis=1)  # (S, Xi, n, K)
+    Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xi_grid], axis=1)  # (S, Xi, n, K)
     sizes = (64, 10) if model == "linear" else (64, width, 10)
-    keys = jax.random.split(jax.random.key(0), n_seeds * len(xis))
+    keys = jax.random.split(jax.random.key(0), n_seeds * len(xi_grid))
     ps = [init_params(k, sizes, dtype) for k in keys]
-    P = jax.tree.map(lambda *a: jnp.stack(a).reshape((n_seeds, len(xis)) + a[0].shape), *ps)
+    P = jax.tree.map(lambda *a: jnp.stack(a).reshape((n_seeds, len(xi_grid)) + a[0].shape), *ps)
     Xte = jnp.asarray(np.stack([a.X_test for a in sp]), dtype)
     yte = np.stack([a.y_test for a in sp])
     return Xtr, Q, ps, P, Xte, yte
@@ -59,18 +59,18 @@ def bench_vmap_vs_loop(quick: bool):
     from sdtheory.simulate._common import x64
 
     n_seeds, steps = (2, 50) if quick else (5, 300)
-    xis = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
+    xi_grid = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
     rows = []
     for model, dtype in (("linear", "float32"), ("mlp", "float32"), ("mlp", "float64")):
         if dtype == "float64":
             with x64():
-                rows.append(_vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick))
+                rows.append(_vmap_vs_loop_one(model, dtype, n_seeds, steps, xi_grid, quick))
         else:
-            rows.append(_vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick))
+            rows.append(_vmap_vs_loop_one(model, dtype, n_seeds, steps, xi_grid, quick))
     return rows
 
 
-def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick, lr=0.01, lam=1e-2):
+def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xi_grid, quick, lr=0.01, lam=1e-2):
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -78,7 +78,7 @@ def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick, lr=0.01, lam=1e-
     from sdtheory.bridge._train import batched_train_chunk, forward, make_optimizer, train_single
 
     dt = jnp.float32 if dtype == "float32" else jnp.float64
-    Xtr, Q, ps, P, Xte, yte = _inputs(model, n_seeds, xis, 32 if quick else 128, dt)
+    Xtr, Q, ps, P, Xte, yte = _inputs(model, n_seeds, xi_grid, 32 if quick else 128, dt)
     R = len(ps)
     opt = make_optimizer(lr, steps)
     fn = batched_train_chunk(opt, steps)
@@ -91,7 +91,7 @@ def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick, lr=0.01, lam=1e-
     def loop():
         out = []
         for r in range(R):
-            i, j = divmod(r, len(xis))
+            i, j = divmod(r, len(xi_grid))
             out.append(train_single(ps[r], Xtr[i], Q[i, j], lam, lr=lr, steps=steps)[0])
         return out
 
@@ -100,7 +100,7 @@ def _vmap_vs_loop_one(model, dtype, n_seeds, steps, xis, quick, lr=0.01, lam=1e-
     Pb, seq = vm(), loop()
     perr, aerr = 0.0, 0.0
     for r in range(R):
-        i, j = divmod(r, len(xis))
+        i, j = divmod(r, len(xi_grid))
         pb = jax.tree.map(lambda a: a[i, j], Pb)
         perr = max(
             perr,
@@ -138,20 +138,20 @@ def grid_runs_per_second(
     width,
     train_steps,
     depth=1,
-    xis=None,
+    xi=None,
     corruption=(0.3, 0.5),
 ):
     """Time :func:`run_bridge` (teachers + students, compile included, then warm) on a
     Gaussian-mixture grid; returns ``(n_runs, cold_seconds, warm_seconds, backend)``."""
     import jax
 
-    from sdtheory.bridge import DEFAULT_XIS, run_bridge
+    from sdtheory.bridge import DEFAULT_XI_GRID, run_bridge
 
     kw = dict(
         dataset="gaussian_mixture",
         model="mlp",
         corruption=corruption,
-        xis=DEFAULT_XIS if xis is None else xis,
+        xi=DEFAULT_XI_GRID if xi is None else xi,
         seeds=seeds,
         train_steps=train_steps,
         width=width,

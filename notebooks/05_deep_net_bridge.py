@@ -50,8 +50,8 @@ import numpy as np
 import pandas as pd
 
 from sdtheory.bridge import (
-    DEFAULT_XIS,
-    QUICK_XIS,
+    DEFAULT_XI_GRID,
+    QUICK_XI_GRID,
     BridgeConfig,
     corrupt_labels,
     load_dataset,
@@ -83,9 +83,9 @@ cm.iloc[:4, :6]
 
 # %%
 if FAST:
-    cfg = BridgeConfig(model="linear", corruption=(0.3, 0.5), xis=QUICK_XIS, seeds=2, quick=True)
+    cfg = BridgeConfig(model="linear", corruption=(0.3, 0.5), xi=QUICK_XI_GRID, seeds=2, quick=True)
 else:
-    cfg = BridgeConfig(model=("linear", "mlp"), corruption=(0.3, 0.5), xis=DEFAULT_XIS, seeds=5)
+    cfg = BridgeConfig(model=("linear", "mlp"), corruption=(0.3, 0.5), xi=DEFAULT_XI_GRID, seeds=5)
 df = run_bridge(cfg, progress=False)
 print(
     df.shape[0],
@@ -166,7 +166,7 @@ crossed = run_bridge(
     progress=False,
     model="linear",
     corruption=0.3,
-    xis=(0.0, 1.0, 2.0) if FAST else (0.0, 0.5, 1.0, 1.5, 2.0, 4.0),
+    xi=(0.0, 1.0, 2.0) if FAST else (0.0, 0.5, 1.0, 1.5, 2.0, 4.0),
     seeds=2 if FAST else 3,
     teacher_lam=(1.0, 100.0),
     student_lam=(1.0, 100.0),

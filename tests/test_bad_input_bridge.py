@@ -15,16 +15,16 @@ import pytest
 
 import sdtheory.bridge as B
 
-SMALL = dict(model="linear", corruption=0.3, xis=(0.0, 2.0), seeds=1, quick=True, train_steps=5)
+SMALL = dict(model="linear", corruption=0.3, xi=(0.0, 2.0), seeds=1, quick=True, train_steps=5)
 
 BAD_RUN = [
     # strings, None and complex numbers where numbers belong
     ("corruption", "0.3"),
     ("corruption", None),
     ("corruption", 0.3 + 0j),
-    ("xis", "1"),
-    ("xis", (0.0, None)),
-    ("xis", (1j,)),
+    ("xi", "1"),
+    ("xi", (0.0, None)),
+    ("xi", (1j,)),
     ("lr", "fast"),
     ("lr", 1j),
     ("teacher_lam", "a"),
@@ -63,12 +63,12 @@ BAD_RUN = [
     ("seed", np.array([1, 2])),
     ("depth", np.ones(2)),
     ("corruption", np.ones((2, 2)) * 0.1),
-    ("xis", np.zeros((2, 2))),
+    ("xi", np.zeros((2, 2))),
     # NaN and inf
     ("corruption", float("nan")),
     ("corruption", float("inf")),
-    ("xis", (0.0, float("nan"))),
-    ("xis", (float("-inf"),)),
+    ("xi", (0.0, float("nan"))),
+    ("xi", (float("-inf"),)),
     ("lr", float("inf")),
     ("lr", float("nan")),
     ("teacher_lam", float("nan")),
@@ -115,8 +115,8 @@ BAD_RUN = [
     ("temperature", -1.0),
     ("temperature", ()),
     ("tol", 0.0),
-    ("xis", ()),
-    ("xis", (1.0, 1.0)),
+    ("xi", ()),
+    ("xi", (1.0, 1.0)),
     ("model", ()),
     ("model", ("mlp", "mlp")),
     ("model", "resnet"),

@@ -187,25 +187,25 @@ def test_measured_best_xi_bad_input(runs, kw, exc, name):
         (["--name", "a/b"], "--name"),
         (["--name", ".hidden"], "--name"),
         (["--lam", "nan"], "--lam"),
-        (["--xis", "one"], "--xis"),
+        (["--xi", "one"], "--xi"),
         (["--corruption", "inf"], "--corruption"),
         (["--seeds", "2.5"], "--seeds"),
         # checked before any training, naming the option and its valid range; a bad later
         # dataset must not let an earlier one train first
-        (["--datasets", "wine", "foo"], "--datasets"),
-        (["--datasets", "foo"], "--datasets"),
-        (["--datasets", "wine", "wine"], "--datasets"),
-        (["--datasets", "synthetic", "gaussian_mixture"], "--datasets"),  # an alias repeated
+        (["--dataset", "wine", "foo"], "--dataset"),
+        (["--dataset", "foo"], "--dataset"),
+        (["--dataset", "wine", "wine"], "--dataset"),
+        (["--dataset", "synthetic", "gaussian_mixture"], "--dataset"),  # an alias repeated
         (["--lam", "0"], "--lam"),
         (["--lam", "-1"], "--lam"),
         (["--lam", "10", "10"], "--lam"),
-        (["--xis", "1", "1"], "--xis"),
-        (["--models", "conv", "--datasets", "wine"], "--models"),
-        (["--models", "conv", "--datasets", "digits", "wine"], "--models"),
-        (["--models", "resnet"], "--models"),
-        (["--models", "linear", "linear"], "--models"),
-        (["--datasets", "wine", "breast_cancer", "--corruption", "0.6"], "--corruption"),
-        (["--datasets", "digits", "--corruption", "0.95"], "--corruption"),
+        (["--xi", "1", "1"], "--xi"),
+        (["--model", "conv", "--dataset", "wine"], "--model"),
+        (["--model", "conv", "--dataset", "digits", "wine"], "--model"),
+        (["--model", "resnet"], "--model"),
+        (["--model", "linear", "linear"], "--model"),
+        (["--dataset", "wine", "breast_cancer", "--corruption", "0.6"], "--corruption"),
+        (["--dataset", "digits", "--corruption", "0.95"], "--corruption"),
         (["--corruption", "0.3", "0.3"], "--corruption"),
         (["--corruption", "-0.1"], "--corruption"),
         (["--seeds", "1"], "--seeds"),
@@ -252,21 +252,28 @@ def test_cli_mnist1d_without_its_package_fails_before_training(tmp_path, capsys,
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda n, *a: None if n == "mnist1d" else real(n, *a)
     )
-    rc = main(["bridge-predict", "--datasets", "wine", "mnist1d", "--out", str(tmp_path)])
+    rc = main(["bridge-predict", "--dataset", "wine", "mnist1d", "--out", str(tmp_path)])
     assert rc == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--datasets" in err[0] and "mnist1d" in err[0], err
+    assert len(err) == 1 and "--dataset" in err[0] and "mnist1d" in err[0], err
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(
     "kw, name",
     [
-        (dict(datasets=("wine", "wine")), "datasets"),
-        (dict(datasets="wine"), "datasets"),
-        (dict(models=()), "models"),
-        (dict(lams=(0.0, 1.0)), "lams"),
-        (dict(lams=()), "lams"),
+        (dict(dataset=("wine", "wine")), "dataset"),
+        (dict(dataset=3), "dataset"),
+        (dict(dataset=()), "dataset"),
+        (dict(model="resnet"), "model"),
+        (dict(model=None), "model"),
+        (dict(xi=(1.0, 1.0)), "xi"),
+        (dict(xi="a"), "xi"),
+        (dict(xi=float("nan")), "xi"),
+        (dict(lam=[[1.0, 10.0]]), "lam"),
+        (dict(model=()), "model"),
+        (dict(lam=(0.0, 1.0)), "lam"),
+        (dict(lam=()), "lam"),
         (dict(seeds=1), "seeds"),
         (dict(n_boot=1), "n_boot"),
         (dict(corruption_multiclass=(0.3, 0.7)), "corruption_multiclass"),  # wine: K = 3
@@ -280,8 +287,8 @@ def test_experiment_checks_every_argument_before_training(monkeypatch, kw, name)
         raise AssertionError("trained before the arguments were checked")
 
     monkeypatch.setattr(_runner, "run_bridge", no_training)
-    args = dict(datasets=("wine", "breast_cancer"), seeds=2, lams=(1.0, 10.0))
+    args = dict(dataset=("wine", "breast_cancer"), seeds=2, lam=(1.0, 10.0))
     args.update(kw)
     with pytest.raises((ValueError, TypeError)) as info:
-        _predict_cli.experiment(args.pop("datasets"), **args)
+        _predict_cli.experiment(args.pop("dataset"), **args)
     assert name in str(info.value)

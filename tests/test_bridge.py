@@ -29,7 +29,7 @@ TINY = dict(
     dataset="digits",
     model=("linear", "mlp"),
     corruption=(0.3, 0.5),
-    xis=(0.0, 1.0, 2.0, 4.0),
+    xi=(0.0, 1.0, 2.0, 4.0),
     seeds=2,
     quick=True,
     train_steps=40,
@@ -303,8 +303,8 @@ def test_vmapped_training_equals_one_at_a_time(dtype, tol):
         oh = jax.nn.one_hot(np.stack([a.y_train[:200] for a in s]), 10, dtype=dt)
         rng = np.random.default_rng(0)
         pt = jnp.asarray(rng.dirichlet(np.ones(10), size=oh.shape[:2]), dt)
-        xis = jnp.asarray([0.0, 1.5, 3.0], dt)
-        Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xis], axis=1)  # (2, 3, n, K)
+        xi_grid = jnp.asarray([0.0, 1.5, 3.0], dt)
+        Q = jnp.stack([sd_targets(pt, oh, xi=x) for x in xi_grid], axis=1)  # (2, 3, n, K)
         keys = jax.random.split(jax.random.key(1), 6)
         ps = [init_params(k, (64, 16, 10), dt) for k in keys]
         P = jax.tree.map(lambda *a: jnp.stack(a).reshape((2, 3) + a[0].shape), *ps)
@@ -333,7 +333,7 @@ def test_no_budget_mode_converges():
         dataset="breast_cancer",
         model="linear",
         corruption=0.2,
-        xis=(0.0, 2.0),
+        xi=(0.0, 2.0),
         seeds=2,
         train_steps=None,
         teacher_lam=3.0,
@@ -352,7 +352,7 @@ def test_asymmetric_and_synthetic_run():
         dataset="gaussian_mixture",
         model="linear",
         corruption=0.2,
-        xis=(0.0, 2.0),
+        xi=(0.0, 2.0),
         seeds=2,
         corruption_kind="asymmetric",
         quick=True,
@@ -369,10 +369,10 @@ def test_asymmetric_and_synthetic_run():
 
 def _fake(seed=0, n_seeds=6):
     rng = np.random.default_rng(seed)
-    xis = [0.0, 0.5, 1.0, 2.0, 4.0]
+    xi_grid = [0.0, 0.5, 1.0, 2.0, 4.0]
     rows = []
     for s in range(n_seeds):
-        for x in xis:
+        for x in xi_grid:
             rows.append(
                 dict(
                     dataset="d",
@@ -394,12 +394,16 @@ def test_summary_gap_is_paired_and_matches_direct_computation():
     df = _fake()
     s = summarize_bridge(df).iloc[0]
     piv = df.pivot(index="seed", columns="xi", values="test_acc").to_numpy()
-    xis = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
+    xi_grid = np.array([0.0, 0.5, 1.0, 2.0, 4.0])
     means = piv.mean(0)
-    lo = np.argmax(np.where(xis <= 1, means, -np.inf))
-    hi = np.argmax(np.where(xis > 1, means, -np.inf))
+    lo = np.argmax(np.where(xi_grid <= 1, means, -np.inf))
+    hi = np.argmax(np.where(xi_grid > 1, means, -np.inf))
     d = piv[:, hi] - piv[:, lo]
-    assert s.xi_le1 == xis[lo] and s.xi_gt1 == xis[hi] and s.xi_best == xis[np.argmax(means)]
+    assert (
+        s.xi_le1 == xi_grid[lo]
+        and s.xi_gt1 == xi_grid[hi]
+        and s.xi_best == xi_grid[np.argmax(means)]
+    )
     assert s.gap == pytest.approx(d.mean(), rel=1e-12)
     assert s.gap_se == pytest.approx(d.std(ddof=1) / np.sqrt(len(d)), rel=1e-12)
     # validation choice: per seed argmax of val_acc, evaluated on test
@@ -427,13 +431,13 @@ def test_summary_of_runner_output(tiny):
         (dict(corruption=()), "corruption must not be empty"),
         (dict(dataset="mnist"), "dataset must be one of"),
         (dict(model="resnet"), "model must be one of"),
-        (dict(xis=()), "xis must not be empty"),
-        (dict(xis=(0, float("inf"))), "xis must be a finite real number"),
-        (dict(xis=(0, float("nan"))), "xis must not contain NaN"),
-        (dict(train_steps=None, teacher_lam=0.0, xis=(-0.5, 0)), "student_lam=0.*unbounded below"),
-        (dict(train_steps=None, model="mlp", depth=2, xis=(-1, 0)), "depth 2.*unbounded below"),
-        (dict(train_steps=None, student_lam=0.0, xis=(0, 2)), "student_lam=0.*unbounded below"),
-        (dict(train_steps=None, model="mlp", depth=2, xis=(0, 2)), "depth 2.*unbounded below"),
+        (dict(xi=()), "xi must not be empty"),
+        (dict(xi=(0, float("inf"))), "xi must be a finite real number"),
+        (dict(xi=(0, float("nan"))), "xi must not contain NaN"),
+        (dict(train_steps=None, teacher_lam=0.0, xi=(-0.5, 0)), "student_lam=0.*unbounded below"),
+        (dict(train_steps=None, model="mlp", depth=2, xi=(-1, 0)), "depth 2.*unbounded below"),
+        (dict(train_steps=None, student_lam=0.0, xi=(0, 2)), "student_lam=0.*unbounded below"),
+        (dict(train_steps=None, model="mlp", depth=2, xi=(0, 2)), "depth 2.*unbounded below"),
         (dict(train_steps=0), "train_steps must be >= 1"),
         (dict(seeds=0), "seeds must be >= 1"),
         (dict(depth=3), "depth"),
@@ -461,7 +465,7 @@ def test_negative_xi_runs_with_a_budget():
         dataset="breast_cancer",
         model="linear",
         corruption=0.2,
-        xis=(-1.0, -0.25, 0.0),
+        xi=(-1.0, -0.25, 0.0),
         seeds=2,
         quick=True,
         train_steps=20,
@@ -477,7 +481,7 @@ def test_no_budget_with_weight_decay_or_xi_le_1_is_allowed_to_start():
         dataset="breast_cancer",
         model="linear",
         corruption=0.2,
-        xis=(0.0, 1.0),
+        xi=(0.0, 1.0),
         seeds=2,
         train_steps=None,
         teacher_lam=0.0,
@@ -506,7 +510,7 @@ def test_cli_quick_writes_outputs(tmp_path, capsys):
             "40",
             "--width",
             "16",
-            "--xis",
+            "--xi",
             "0",
             "1",
             "2",

@@ -20,7 +20,7 @@ from tests._env import require
 
 # Outputs of the single-λ implementation (mean-loss weight_decay=0.125, before the teacher and
 # student λ were separated and the temperature added), on this configuration:
-# run_bridge("digits", model=("linear", "mlp"), corruption=0.3, xis=(0, 1, 2), seeds=2,
+# run_bridge("digits", model=("linear", "mlp"), corruption=0.3, xi=(0, 1, 2), seeds=2,
 #            quick=True, steps=30, width=8, dtype="float64", weight_decay=0.125).
 # (model, xi, seed, test_acc, val_acc, final_loss, teacher_final_loss)
 SINGLE_LAM = [
@@ -89,7 +89,7 @@ N_TRAIN_DIGITS = 1077
 PINNED = BridgeConfig(
     model=("linear", "mlp"),
     corruption=0.3,
-    xis=(0.0, 1.0, 2.0),
+    xi=(0.0, 1.0, 2.0),
     seeds=2,
     quick=True,
     train_steps=30,
@@ -102,7 +102,7 @@ SMALL = BridgeConfig(
     dataset="breast_cancer",
     model="linear",
     corruption=0.2,
-    xis=(0.0, 0.5, 2.0),
+    xi=(0.0, 0.5, 2.0),
     seeds=2,
     quick=True,
     train_steps=25,
@@ -128,7 +128,7 @@ def test_defaults_and_normalization():
     with pytest.raises(dataclasses.FrozenInstanceError):
         c.seeds = 3
     r = BridgeConfig(quick=True).resolved()
-    assert r["train_steps"] == 150 and r["width"] == 32 and r["xis"][0] == 0.0
+    assert r["train_steps"] == 150 and r["width"] == 32 and r["xi"][0] == 0.0
     # the resolved settings are a valid config again, with the same resolution (JSON round trip)
     again = BridgeConfig(**json.loads(json.dumps(r)))
     assert again.resolved() == r
@@ -239,12 +239,12 @@ def test_targets_at_temperature_one_and_infinity():
         P = jax.tree.map(lambda *a: jnp.stack(a)[:, None].astype(jnp.float64), *p)  # (2, 1, ...)
         y = rng.integers(0, 4, size=(2, 1, 10))
         oh = jax.nn.one_hot(y, 4, dtype=jnp.float64)
-        xis, temps = np.array([0.0, 1.5]), np.array([1.0, 1e12])
-        pred, Q = teacher_targets_program()(P, X, oh, xis, temps, 10, 1)
+        xi_grid, temps = np.array([0.0, 1.5]), np.array([1.0, 1e12])
+        pred, Q = teacher_targets_program()(P, X, oh, xi_grid, temps, 10, 1)
         Q = np.asarray(Q).reshape(2, 2, 2, 10, 4)  # (seed, T, ξ, n, K)
         z = np.stack([np.asarray(X[i] @ p[i][0][0] + p[i][0][1]) for i in range(2)])
         soft = jax.nn.softmax(jnp.asarray(z[:, :10]), axis=-1)
-        for k, xi in enumerate(xis):
+        for k, xi in enumerate(xi_grid):
             want = np.asarray(sd_targets(soft, oh[:, 0], xi=xi))
             # the logits here come from NumPy's matmul, the program's from XLA's: rounding only
             np.testing.assert_allclose(Q[:, 0, k], want, rtol=1e-12, atol=1e-15)
@@ -274,7 +274,7 @@ def test_mnist1d_optional():
 
 def test_conv_net_trains_quick():
     df = run_bridge(
-        BridgeConfig(model="conv", corruption=0.3, xis=(0.0,), seeds=1, quick=True, train_steps=40),
+        BridgeConfig(model="conv", corruption=0.3, xi=(0.0,), seeds=1, quick=True, train_steps=40),
         progress=False,
     )
     assert (df.teacher_test_acc > 0.6).all() and (df.test_acc > 0.6).all()
@@ -344,7 +344,7 @@ def test_cli_round_trip_and_help_from_the_field_docs():
     cfg = config_from_args(
         _parse(
             "--dataset", "wine", "--model", "linear", "--teacher-lam", "1", "10",
-            "--student-lam", "3", "--temperature", "1", "2.5", "--xis", "-0.5", "0", "2",
+            "--student-lam", "3", "--temperature", "1", "2.5", "--xi", "-0.5", "0", "2",
             "--seeds", "0", "4", "--train-steps", "none", "--quick",
         )
     )  # fmt: skip
@@ -354,7 +354,7 @@ def test_cli_round_trip_and_help_from_the_field_docs():
         teacher_lam=(1.0, 10.0),
         student_lam=3.0,
         temperature=(1.0, 2.5),
-        xis=(-0.5, 0.0, 2.0),
+        xi=(-0.5, 0.0, 2.0),
         seeds=(0, 4),
         train_steps=None,
         quick=True,
@@ -372,10 +372,98 @@ def test_cli_grid_run_writes_tables_without_the_one_setting_figure(tmp_path, cap
     from sdtheory.cli import main
 
     args = ["bridge", "--dataset", "wine", "--model", "linear", "--teacher-lam", "1", "10"]
-    args += ["--xis", "0", "2", "--seeds", "2", "--quick", "--train-steps", "10", "--no-progress"]
+    args += ["--xi", "0", "2", "--seeds", "2", "--quick", "--train-steps", "10", "--no-progress"]
     assert main([*args, "--out", str(tmp_path)]) == 0
     assert "no figure" in capsys.readouterr().out
     runs = pd.read_csv(tmp_path / "bridge-runs.csv")
     assert len(runs) == 2 * 2 * 2 * 2 and not (tmp_path / "bridge-accuracy-vs-xi.png").exists()
     params = json.loads((tmp_path / "bridge-params.json").read_text())["params"]
     assert params["teacher_lam"] == [1.0, 10.0] and params["dataset"] == "wine"
+
+
+# ---------------------------------------------------------------- vocabulary
+# One meaning per name: ``xi`` is ξ, one value or a grid of alternatives (as in
+# ``sdtheory.simulate.ridge_sd_monte_carlo(problem, lam=..., xi=[0, 1, 2])``); ``xis`` is kept for a
+# per-step schedule (iterated SD), which the bridge does not have. Options are singular and take
+# one value or several, and both bridge commands spell the options they share alike.
+
+OLD_NAMES = ("--xis", "--datasets", "--models")
+
+
+def _subparser(command):
+    from sdtheory.cli import build_parser
+
+    return build_parser()._subparsers._group_actions[0].choices[command]
+
+
+@pytest.mark.parametrize("command", ["bridge", "bridge-predict"])
+def test_cli_vocabulary_xi_dataset_model(command, capsys):
+    import re
+
+    from sdtheory.cli import main
+
+    sub = _subparser(command)
+    options = {s for a in sub._actions for s in a.option_strings}
+    assert {"--xi", "--dataset", "--model", "--seeds", "--out"} <= options
+    assert not options & set(OLD_NAMES)
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for new in ("--xi", "--dataset", "--model"):
+        assert re.search(rf"{new}\b(?!-)", text), new
+    for old in OLD_NAMES:
+        assert re.search(rf"{old}\b", text) is None, old
+    try:  # no alias of the old spelling
+        rc = main([command, "--xis", "0", "1", "--out", "/nonexistent/never-written"])
+    except SystemExit as exc:  # argparse errors exit from inside parse_args
+        rc = exc.code
+    assert rc == 2
+    capsys.readouterr()
+
+
+def test_python_vocabulary_xi_is_the_grid():
+    import inspect
+
+    import sdtheory.bridge as bridge
+    from sdtheory.bridge import _predict_cli
+
+    fields = {f.name for f in dataclasses.fields(BridgeConfig)}
+    assert "xi" in fields and "xis" not in fields
+    assert BridgeConfig(xi=0.5).xi == (0.5,) and BridgeConfig(xi=[0, 2]).xi == (0.0, 2.0)
+    with pytest.raises(TypeError, match="xis"):
+        BridgeConfig(xis=(0.0, 1.0))
+    resolved = BridgeConfig(quick=True).resolved()
+    assert "xi" in resolved and "xis" not in resolved
+    assert not [n for n in bridge.__all__ if "xis" in n.lower()]
+    params = inspect.signature(_predict_cli.experiment).parameters
+    assert {"dataset", "model", "lam", "xi"} <= set(params)
+    assert not {"datasets", "models", "lams", "xis"} & set(params)
+
+
+def test_bridge_predict_takes_one_value_or_a_list():
+    from sdtheory.bridge._predict_cli import _plan
+
+    kw = dict(seeds=2, quick=True, train_steps=5, n_boot=10)
+    kw.update(corruption_binary=(0.3,), corruption_multiclass=(0.3,))
+    one, lams = _plan("wine", model="linear", lam=10.0, xi=0.5, **kw)
+    listed, _ = _plan(["wine"], model=["linear"], lam=[10.0], xi=[0.5], **kw)
+    assert one == listed and lams == (10.0,)
+    (cfg,) = one
+    assert (cfg.dataset, cfg.model, cfg.xi, cfg.teacher_lam) == (
+        "wine",
+        ("linear",),
+        (0.5,),
+        (10.0,),
+    )
+
+
+@pytest.mark.parametrize("name", ["bridge-prediction", "bridge-prediction-conv"])
+def test_committed_bridge_predict_params_use_the_option_names(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "docs" / f"{name}-params.json"
+    params = json.loads(path.read_text())["params"]
+    dests = {a.dest for a in _subparser("bridge-predict")._actions} | {"command"}
+    assert set(params) <= dests, sorted(set(params) - dests)
+    assert {"dataset", "model", "lam", "xi"} <= set(params)

@@ -152,7 +152,7 @@ def test_estimated_optimum_near_true_risk_optimum():
 # ------------------------------------------------------------------ the measured side
 
 
-def _runs(acc, xis, **keys):
+def _runs(acc, xi_grid, **keys):
     S, X = acc.shape
     return pd.DataFrame(
         {
@@ -160,7 +160,7 @@ def _runs(acc, xis, **keys):
             "model": keys.get("model", "linear"),
             "corruption": keys.get("corruption", 0.3),
             "teacher_lam": keys.get("teacher_lam", 10.0),
-            "xi": np.tile(xis, S),
+            "xi": np.tile(xi_grid, S),
             "seed": np.repeat(np.arange(S), X),
             "test_acc": acc.ravel(),
         }
@@ -170,7 +170,7 @@ def _runs(acc, xis, **keys):
 def test_measured_best_xi_by_hand():
     from sdtheory.bridge._predict_cli import measured_best_xi
 
-    xis = np.array([-1.0, 0.0, 1.0, 2.0])
+    xi_grid = np.array([-1.0, 0.0, 1.0, 2.0])
     acc = np.array(
         [
             [0.70, 0.80, 0.86, 0.84],
@@ -178,7 +178,7 @@ def test_measured_best_xi_by_hand():
             [0.71, 0.79, 0.88, 0.80],
         ]
     )
-    row = measured_best_xi(_runs(acc, xis), n_boot=2000, seed=1).iloc[0]
+    row = measured_best_xi(_runs(acc, xi_grid), n_boot=2000, seed=1).iloc[0]
     # seed means: 0.71, 0.80, 0.8567, 0.83 -> ξ = 1
     assert row.xi_best == 1.0 and row.n_seeds == 3
     assert row.acc_best == pytest.approx(acc[:, 2].mean())
@@ -197,10 +197,13 @@ def test_measured_best_xi_by_hand():
 def test_measured_best_xi_ties_go_to_xi_nearest_zero_and_groups():
     from sdtheory.bridge._predict_cli import measured_best_xi
 
-    xis = np.array([-1.0, 0.0, 1.0])
+    xi_grid = np.array([-1.0, 0.0, 1.0])
     flat = np.full((2, 3), 0.9)
     runs = pd.concat(
-        [_runs(flat, xis, teacher_lam=1.0), _runs(flat * [1, 1, 1.01], xis, teacher_lam=2.0)]
+        [
+            _runs(flat, xi_grid, teacher_lam=1.0),
+            _runs(flat * [1, 1, 1.01], xi_grid, teacher_lam=2.0),
+        ]
     )
     out = measured_best_xi(runs, n_boot=50)
     assert out.teacher_lam.tolist() == [1.0, 2.0]
@@ -266,7 +269,7 @@ def test_predict_bridge_xi_uses_the_runners_training_data():
     from sdtheory.bridge._runner import run_bridge
 
     cfg = BridgeConfig(
-        dataset="wine", model="linear", corruption=(0.3, 0.5), xis=(0.0,), seeds=2,
+        dataset="wine", model="linear", corruption=(0.3, 0.5), xi=(0.0,), seeds=2,
         teacher_lam=(10.0,), quick=True, train_steps=2,
     )  # fmt: skip
     runs = run_bridge(cfg, progress=False)

@@ -156,7 +156,7 @@ def test_gallery_out_under_a_file(tmp_path, capsys):
         ["no-such-command"],
         ["bridge", "--corruption", "abc"],
         ["bridge", "--train-steps", "-1"],
-        ["bridge", "--xis", "nan"],
+        ["bridge", "--xi", "nan"],
         ["bridge", "--seeds", "2.5"],
     ],
 )
@@ -373,7 +373,7 @@ def test_bridge_cli_accepts_negative_xi_and_corruption_kind():
     args = build_parser().parse_args(
         [
             "bridge",
-            "--xis",
+            "--xi",
             "-0.5",
             "0",
             "2",
@@ -388,7 +388,7 @@ def test_bridge_cli_accepts_negative_xi_and_corruption_kind():
     from sdtheory.bridge._cli import kwargs_from_args
 
     kw = kwargs_from_args(args)
-    assert kw["xis"] == (-0.5, 0.0, 2.0) and kw["corruption"] == (0.2,)
+    assert kw["xi"] == (-0.5, 0.0, 2.0) and kw["corruption"] == (0.2,)
     assert kw["corruption_kind"] == "asymmetric" and kw["train_steps"] is None
 
 

@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 
-XIS = (-2.0, 0.0, 0.5, 1.0, 3.0)
+XI_GRID = (-2.0, 0.0, 0.5, 1.0, 3.0)
 
 
 def _np_reference(z, p, y, xi):
@@ -46,7 +46,7 @@ def jx():
 
 
 @pytest.mark.parametrize("K", [2, 10])
-@pytest.mark.parametrize("xi", XIS)
+@pytest.mark.parametrize("xi", XI_GRID)
 def test_equals_numpy_reference(jx, K, xi):
     jax, jnp, sdce, _, x64 = jx
     z, p, y = _data(37, K, seed=K)
@@ -75,13 +75,13 @@ def test_reductions_and_per_point(jx):
     zz, pp, yy = np.stack([z, z[::-1]]), np.stack([p, p[::-1]]), np.stack([y, y[::-1]])
     assert sdce(zz, pp, yy, xi=1.5, reduction="none").shape == (2, 9)
     # targets: rows sum to 1 for every real xi, negative entries allowed
-    for xi in XIS:
+    for xi in XI_GRID:
         q = np.asarray(sdt(p, y, xi=xi))
         np.testing.assert_allclose(q.sum(-1), 1.0, atol=1e-6)
     assert (np.asarray(sdt(p, y, xi=3.0)) < 0).any() and (np.asarray(sdt(p, y, xi=-2.0)) < 0).any()
 
 
-@pytest.mark.parametrize("xi", XIS)
+@pytest.mark.parametrize("xi", XI_GRID)
 def test_large_logits_stay_finite(jx, xi):
     jax, jnp, sdce, _, x64 = jx
     rng = np.random.default_rng(0)
@@ -103,7 +103,7 @@ def test_grad_equals_central_difference_and_q_form(jx, K):
     z, p, y = _data(6, K, seed=10 + K)
     h = 1e-6
     with x64():
-        for xi in XIS:
+        for xi in XI_GRID:
             g = np.asarray(jax.grad(sdce)(jnp.asarray(z), jnp.asarray(p), y, xi=xi))
             fd = np.zeros_like(z)
             for idx in np.ndindex(z.shape):
@@ -126,21 +126,21 @@ def test_grad_equals_central_difference_and_q_form(jx, K):
 def test_jit_and_vmap_agree_with_eager(jx):
     jax, jnp, sdce, sdt, x64 = jx
     z, p, y = _data(15, 10, seed=3)
-    xis = jnp.asarray(XIS)
+    xi_grid = jnp.asarray(XI_GRID)
     with x64():
-        z, p, xis = jnp.asarray(z), jnp.asarray(p), jnp.asarray(XIS, jnp.float64)
-        eager = np.array([float(sdce(z, p, y, xi=float(x))) for x in XIS])
+        z, p, xi_grid = jnp.asarray(z), jnp.asarray(p), jnp.asarray(XI_GRID, jnp.float64)
+        eager = np.array([float(sdce(z, p, y, xi=float(x))) for x in XI_GRID])
         jitted = jax.jit(lambda z, p, y, x: sdce(z, p, y, xi=x))
-        np.testing.assert_allclose([float(jitted(z, p, y, x)) for x in xis], eager, rtol=1e-13)
-        over_xi = jax.vmap(lambda x: sdce(z, p, y, xi=x))(xis)
+        np.testing.assert_allclose([float(jitted(z, p, y, x)) for x in xi_grid], eager, rtol=1e-13)
+        over_xi = jax.vmap(lambda x: sdce(z, p, y, xi=x))(xi_grid)
         np.testing.assert_allclose(np.asarray(over_xi), eager, rtol=1e-13)
         # vmap over a batch of problems equals the loop
         zb, pb, yb = jnp.stack([z, 2 * z]), jnp.stack([p, p[::-1]]), jnp.stack([y, y[::-1]])
         vb = jax.jit(jax.vmap(lambda a, b, c: sdce(a, b, c, xi=2.5)))(zb, pb, yb)
         loop = [float(sdce(zb[i], pb[i], yb[i], xi=2.5)) for i in range(2)]
         np.testing.assert_allclose(np.asarray(vb), loop, rtol=1e-13)
-        qv = jax.vmap(lambda x: sdt(p, y, xi=x))(xis)
-        for j, x in enumerate(XIS):
+        qv = jax.vmap(lambda x: sdt(p, y, xi=x))(xi_grid)
+        for j, x in enumerate(XI_GRID):
             np.testing.assert_allclose(np.asarray(qv[j]), np.asarray(sdt(p, y, xi=x)), rtol=1e-15)
 
 
@@ -149,7 +149,7 @@ def test_integer_and_one_hot_labels_agree(jx):
     for K in (2, 10):
         z, p, y = _data(11, K, seed=20 + K)
         oh = np.eye(K)[y]
-        for xi in XIS:
+        for xi in XI_GRID:
             a = sdce(z, p, y, xi=xi)
             for lab in (oh, oh.astype(np.int32), oh.astype(bool), jax.nn.one_hot(y, K)):
                 assert float(sdce(z, p, lab, xi=xi)) == float(a)

@@ -12,11 +12,11 @@ The SD loss for your own JAX training loop is :func:`sd_cross_entropy` (targets:
 
 from .._labels import CORRUPTION_KINDS as CORRUPTION_KINDS
 from .._labels import corrupt_labels as corrupt_labels
-from ._config import DEFAULT_XIS as DEFAULT_XIS
+from ._config import DEFAULT_XI_GRID as DEFAULT_XI_GRID
 from ._config import DEFAULTS as DEFAULTS
 from ._config import LAM_DEFAULTS as LAM_DEFAULTS
 from ._config import MODELS as MODELS
-from ._config import QUICK_XIS as QUICK_XIS
+from ._config import QUICK_XI_GRID as QUICK_XI_GRID
 from ._config import BridgeConfig as BridgeConfig
 from ._data import DATASETS as DATASETS
 from ._data import Split as Split
@@ -38,8 +38,8 @@ __all__ = [
     "DATASETS",
     "MODELS",
     "CORRUPTION_KINDS",
-    "DEFAULT_XIS",
-    "QUICK_XIS",
+    "DEFAULT_XI_GRID",
+    "QUICK_XI_GRID",
     "DEFAULTS",
     "LAM_DEFAULTS",
     "sd_cross_entropy",

@@ -19,17 +19,17 @@ from ._data import DATASETS
 
 __all__ = [
     "BridgeConfig",
-    "DEFAULT_XIS",
-    "QUICK_XIS",
+    "DEFAULT_XI_GRID",
+    "QUICK_XI_GRID",
     "MODELS",
     "DEFAULTS",
     "LAM_DEFAULTS",
 ]
 
 #: Default ξ grid: [0, 6], dense around 1.
-DEFAULT_XIS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
+DEFAULT_XI_GRID = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0, 4.0, 6.0)
 #: ξ grid of quick mode.
-QUICK_XIS = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
+QUICK_XI_GRID = (0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
 #: Models: softmax regression (linear probe), a ReLU MLP (``depth`` hidden layers) and a small
 #: convolutional net on 8×8 images (digits only).
 MODELS = ("linear", "mlp", "conv")
@@ -123,10 +123,11 @@ class BridgeConfig:
         "symmetric (uniform over the other classes) or asymmetric (k → k+1 mod K).",
         {"choices": CORRUPTION_KINDS},
     )
-    xis: tuple | None = _f(
+    xi: tuple | None = _f(
         None,
-        "ξ grid, any finite reals (negative included), no repeats; None: :data:`DEFAULT_XIS` "
-        "(quick: :data:`QUICK_XIS`).",
+        "ξ, the weight on the teacher: one value or a grid of alternatives (one student "
+        "each), any finite reals (negative included), no repeats; None: :data:`DEFAULT_XI_GRID` "
+        "(quick: :data:`QUICK_XI_GRID`).",
         {"nargs": "+", "type": "real"},
     )
     seeds: int | tuple = _f(
@@ -137,7 +138,7 @@ class BridgeConfig:
     )
     seed: int = _f(0, "First seed (>= 0) when ``seeds`` is a count.", {"type": "int"})
     quick: bool = _f(
-        False, "Small budget, width and channels, ξ grid QUICK_XIS (seconds).", {"flag": True}
+        False, "Small budget, width and channels, ξ grid QUICK_XI_GRID (seconds).", {"flag": True}
     )
     train_steps: int | str | None = _f(
         "auto",
@@ -220,8 +221,8 @@ class BridgeConfig:
         set_("model", models)
         set_("corruption", _grid(self.corruption, "corruption", low=0.0, high=1.0, high_open=True))
         check_choice(self.corruption_kind, "corruption_kind", CORRUPTION_KINDS)
-        if self.xis is not None:
-            set_("xis", _grid(self.xis, "xis"))
+        if self.xi is not None:
+            set_("xi", _grid(self.xi, "xi"))
         seed = check_int(self.seed, "seed", minimum=0)
         set_("seed", seed)
         if isinstance(self.seeds, Integral) and not isinstance(self.seeds, (bool, np.bool_)):
@@ -308,9 +309,9 @@ class BridgeConfig:
     @property
     def xi_grid(self) -> tuple:
         """The ξ grid with the default filled in."""
-        if self.xis is not None:
-            return self.xis
-        return QUICK_XIS if self.quick else DEFAULT_XIS
+        if self.xi is not None:
+            return self.xi
+        return QUICK_XI_GRID if self.quick else DEFAULT_XI_GRID
 
     @property
     def seed_list(self) -> list:
@@ -329,7 +330,7 @@ class BridgeConfig:
         out = dataclasses.asdict(self)
         mode = self.mode
         out.update(
-            xis=list(self.xi_grid),
+            xi=list(self.xi_grid),
             seeds=self.seed_list,
             train_steps=mode["train_steps"] if self.train_steps == "auto" else self.train_steps,
             lr=mode["lr"] if self.lr is None else self.lr,
@@ -374,7 +375,7 @@ def _docstring() -> str:
         "",
         "Examples",
         "--------",
-        ">>> cfg = BridgeConfig(dataset='wine', model='linear', corruption=0.2, xis=(0, 2))",
+        ">>> cfg = BridgeConfig(dataset='wine', model='linear', corruption=0.2, xi=(0, 2))",
         ">>> cfg.model, cfg.corruption, cfg.lam_grid('linear')",
         "(('linear',), (0.2,), ((100.0,), None))",
         ">>> BridgeConfig(temperature=0)",

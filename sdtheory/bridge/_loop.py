@@ -25,7 +25,7 @@ MODEL_TAG = {"linear": 11, "mlp": 13, "conv": 17}
 
 @functools.lru_cache(maxsize=1)
 def teacher_targets_program():
-    """The jitted ``teacher_targets(params, X, onehot, xis, temps, n_train, n_copies)``.
+    """The jitted ``teacher_targets(params, X, onehot, xi, temps, n_train, n_copies)``.
 
     Returns the teachers' predictions on ``X`` ``(seed, teacher, n)`` and the student targets
     :func:`~sdtheory.bridge.sd_targets` ``(softmax(z/T), onehot, xi=ξ)`` on the first
@@ -41,13 +41,13 @@ def teacher_targets_program():
     from ._train import batched_logits
 
     @functools.partial(jax.jit, static_argnums=(5, 6))
-    def teacher_targets(params, X, onehot, xis, temps, n_train, n_copies):
+    def teacher_targets(params, X, onehot, xi, temps, n_train, n_copies):
         z = batched_logits(params, X)
         pred = jnp.argmax(jax.nn.softmax(z, axis=-1), axis=-1)
         zt = z[:, :, :n_train]
         p = jax.vmap(lambda t: jax.nn.softmax(zt / t, axis=-1), out_axes=2)(temps)  # (S,R,T,n,K)
         oh = jnp.broadcast_to(onehot[:, :, None], p.shape)
-        q = jax.vmap(lambda x: sd_targets(p, oh, xi=x), out_axes=3)(xis)  # (S,R,T,Xi,n,K)
+        q = jax.vmap(lambda x: sd_targets(p, oh, xi=x), out_axes=3)(xi)  # (S,R,T,Xi,n,K)
         q = jnp.broadcast_to(q[:, :, :, None], q.shape[:3] + (n_copies,) + q.shape[3:])
         return pred, q.reshape(q.shape[:1] + (-1,) + q.shape[-2:])
 
@@ -76,8 +76,13 @@ def train_all(cfg, splits, noisy, noisy_val, n_cls, *, progress):
     lr, width, depth, channels = res["lr"], res["width"], cfg.depth, res["channels"]
     dtype = cfg.dtype
     npdt = np.float32 if dtype == "float32" else np.float64
-    seed_list, corruptions, xis, temps = res["seeds"], cfg.corruption, cfg.xi_grid, cfg.temperature
-    S, N, Xn, Tn = len(seed_list), len(corruptions), len(xis), len(temps)
+    seed_list, corruptions, xi_grid, temps = (
+        res["seeds"],
+        cfg.corruption,
+        cfg.xi_grid,
+        cfg.temperature,
+    )
+    S, N, Xn, Tn = len(seed_list), len(corruptions), len(xi_grid), len(temps)
     # device_put, not jnp.asarray: the latter compiles a small program per call
     Xtr = jax.device_put(np.stack([sp.X_train for sp in splits]).astype(npdt))
     # train, validation and test stacked, so one compiled forward pass predicts all three
@@ -137,7 +142,7 @@ def train_all(cfg, splits, noisy, noisy_val, n_cls, *, progress):
         t_oh = jax.device_put(t_oh)
         tp, t_losses, _, t_steps = train(tp, ts, t_oh, t_lam)
         t_pred, Q = teacher_targets(
-            tp, Xall, t_oh, np.asarray(xis, npdt), np.asarray(temps, npdt), n_tr, Sl
+            tp, Xall, t_oh, np.asarray(xi_grid, npdt), np.asarray(temps, npdt), n_tr, Sl
         )  # (S, N*Tl, n_all), (S, R, n, K) with runs ordered (corruption, tλ, T, sλ, ξ)
         t_pred = np.asarray(t_pred).reshape(S, N, Tl, -1)
         t_losses = t_losses.reshape(S, N, Tl, -1)
@@ -168,7 +173,7 @@ def train_all(cfg, splits, noisy, noisy_val, n_cls, *, progress):
                         "teacher_lam": float(t_lams[b]),
                         "student_lam": float(s_lam_of[r]),
                         "temperature": float(temps[t]),
-                        "xi": xis[k],
+                        "xi": xi_grid[k],
                         "seed": s,
                         "test_acc": _acc(pte, yte[i]),
                         "val_acc": _acc(pva, yva[i]),

@@ -24,14 +24,14 @@ _LAM_KEYS = ("teacher_lam", "student_lam", "temperature")
 # the documented experiment (docs/bridge-prediction.md)
 DATASETS = ("digits", "breast_cancer", "wine")
 LAMS = (1.0, 10.0, 30.0, 100.0, 300.0, 1000.0, 10000.0)
-XIS = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
+XI_GRID = (-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 4.0)
 _MAX_BOOT = 100_000  # the bootstrap holds n_boot × seeds × ξ accuracies
 
 
-def _argmax_xi(acc, xis):
+def _argmax_xi(acc, xi):
     """Per row of ``acc`` (… × Ξ), the ξ of the largest value; ties go to the ξ nearest 0."""
-    order = np.argsort(np.abs(xis), kind="stable")
-    return xis[order][np.argmax(acc[..., order], axis=-1)]
+    order = np.argsort(np.abs(xi), kind="stable")
+    return xi[order][np.argmax(acc[..., order], axis=-1)]
 
 
 def measured_best_xi(runs, *, n_boot=1000, seed=0):
@@ -98,14 +98,14 @@ def measured_best_xi(runs, *, n_boot=1000, seed=0):
         tab = g.pivot_table(index="seed", columns="xi", values="test_acc", aggfunc="mean")
         if tab.isna().any().any():
             raise ValueError(f"runs of group {dict(zip(keys, key))} lack some (seed, xi) pairs")
-        xis = tab.columns.to_numpy(dtype=float)
+        xi = tab.columns.to_numpy(dtype=float)
         acc = tab.to_numpy()
         S = acc.shape[0]
         mean = acc.mean(0)
-        best = float(_argmax_xi(mean, xis))
-        boot = _argmax_xi(acc[rng.integers(0, S, (n_boot, S))].mean(1), xis)
-        j = int(np.flatnonzero(xis == best)[0])
-        i0 = np.flatnonzero(xis == 0.0)
+        best = float(_argmax_xi(mean, xi))
+        boot = _argmax_xi(acc[rng.integers(0, S, (n_boot, S))].mean(1), xi)
+        j = int(np.flatnonzero(xi == best)[0])
+        i0 = np.flatnonzero(xi == 0.0)
         gain_s = acc[:, j] - acc[:, i0[0]] if i0.size else np.full(S, np.nan)
         rows.append(
             {
@@ -115,13 +115,13 @@ def measured_best_xi(runs, *, n_boot=1000, seed=0):
                 "xi_best_se": float(boot.std(ddof=1)) if n_boot > 1 and S > 1 else np.nan,
                 "p_pos": float((boot > 0).mean()),
                 "p_neg": float((boot < 0).mean()),
-                "xi_best_seed_sd": float(_argmax_xi(acc, xis).std(ddof=1)) if S > 1 else np.nan,
+                "xi_best_seed_sd": float(_argmax_xi(acc, xi).std(ddof=1)) if S > 1 else np.nan,
                 "acc_best": float(mean[j]),
                 "acc_xi0": float(mean[i0[0]]) if i0.size else np.nan,
                 "gain": float(gain_s.mean()),
                 "gain_se": float(gain_s.std(ddof=1) / math.sqrt(S)) if S > 1 else np.nan,
-                "xi_min": float(xis.min()),
-                "xi_max": float(xis.max()),
+                "xi_min": float(xi.min()),
+                "xi_max": float(xi.max()),
             }
         )
     return pd.DataFrame(rows)
@@ -193,12 +193,11 @@ def _agreement(summary):
 # option names of the checks below: Python arguments of experiment(), or the CLI options
 _PY_NAMES = {
     k: k
-    for k in ("datasets", "models", "lams", "xis", "seeds", "train_steps", "n_boot")
+    for k in ("dataset", "model", "lam", "xi", "seeds", "train_steps", "n_boot")
     + ("corruption_binary", "corruption_multiclass")
 }
 _CLI_NAMES = {
     **{k: f"--{k.replace('_', '-')}" for k in _PY_NAMES},
-    "lams": "--lam",
     "corruption_binary": "--corruption",
     "corruption_multiclass": "--corruption",
 }
@@ -207,21 +206,27 @@ _CLI_NAMES = {
 def _unique_grid(values, name, **limits):
     from .._validate import check_scalar
 
-    vals = tuple(values) if not isinstance(values, str) and np.ndim(values) == 1 else None
+    n = -1 if isinstance(values, str) else np.ndim(values)
+    vals = (values,) if n == 0 else tuple(values) if n == 1 else None
     if not vals:
-        raise ValueError(f"{name} must be a non-empty sequence of numbers, got {values!r}")
+        raise ValueError(f"{name} must be a number or a non-empty list of numbers, got {values!r}")
     out = tuple(check_scalar(v, name, **limits) for v in vals)
     if len(set(out)) != len(out):
         raise ValueError(f"{name} must not repeat values, got {list(out)}")
     return out
 
 
+def _names(values):
+    """One name or a list of names, as a tuple (None if it is neither)."""
+    return (values,) if isinstance(values, str) else tuple(values) if np.ndim(values) == 1 else None
+
+
 def _plan(
-    datasets,
+    dataset,
     *,
-    models,
-    lams,
-    xis,
+    model,
+    lam,
+    xi,
     seeds,
     quick,
     train_steps,
@@ -240,31 +245,30 @@ def _plan(
     from ._data import DATASETS as choices
 
     nm = names
-    if isinstance(datasets, str) or np.ndim(datasets) != 1 or len(datasets) == 0:
-        raise ValueError(f"{nm['datasets']} must be a non-empty list of datasets, got {datasets!r}")
+    datasets, models = _names(dataset), _names(model)
+    if not datasets:
+        raise ValueError(f"{nm['dataset']} must be one or more datasets, got {dataset!r}")
     canon = ["gaussian_mixture" if d == "synthetic" else d for d in datasets]
     for d in datasets:
-        check_choice(d, nm["datasets"], choices)
+        check_choice(d, nm["dataset"], choices)
     if "mnist1d" in datasets and importlib.util.find_spec("mnist1d") is None:
         raise ValueError(
-            f"{nm['datasets']} mnist1d needs the optional package mnist1d: "
+            f"{nm['dataset']} mnist1d needs the optional package mnist1d: "
             "pip install 'sdtheory[mnist1d]' (or pip install mnist1d)"
         )
     if len(set(canon)) != len(canon):
         raise ValueError(
-            f"{nm['datasets']} must not repeat a dataset (a repeat would duplicate its seeds), "
+            f"{nm['dataset']} must not repeat a dataset (a repeat would duplicate its seeds), "
             f"got {list(datasets)}"
         )
-    if isinstance(models, str) or np.ndim(models) != 1 or len(models) == 0:
-        raise ValueError(
-            f"{nm['models']} must be a non-empty list of {list(MODELS)}, got {models!r}"
-        )
+    if not models:
+        raise ValueError(f"{nm['model']} must be one or more of {list(MODELS)}, got {model!r}")
     for m in models:
-        check_choice(m, nm["models"], MODELS)
+        check_choice(m, nm["model"], MODELS)
     if len(set(models)) != len(models):
-        raise ValueError(f"{nm['models']} must not repeat a model, got {list(models)}")
-    lams = _unique_grid(lams, nm["lams"], low=0.0, low_open=True)
-    xis = _unique_grid(xis, nm["xis"])
+        raise ValueError(f"{nm['model']} must not repeat a model, got {list(models)}")
+    lams = _unique_grid(lam, nm["lam"], low=0.0, low_open=True)
+    xi = _unique_grid(xi, nm["xi"])
     seeds = check_int(seeds, nm["seeds"], minimum=2)
     if train_steps != "auto":
         train_steps = check_int(train_steps, nm["train_steps"], minimum=1)
@@ -292,16 +296,16 @@ def _plan(
         ms = tuple(m for m in models if m != "conv" or ds in IMAGE_SHAPES)
         if not ms:
             raise ValueError(
-                f"{nm['models']} conv needs image data ({nm['datasets']} in "
+                f"{nm['model']} conv needs image data ({nm['dataset']} in "
                 f"{sorted(IMAGE_SHAPES)}); dataset {ds!r} would run no model: add linear or mlp "
-                f"to {nm['models']}, or drop {ds!r}"
+                f"to {nm['model']}, or drop {ds!r}"
             )
         configs.append(
             BridgeConfig(
                 dataset=ds,
                 model=ms,
                 corruption=levels,
-                xis=xis,
+                xi=xi,
                 seeds=seeds,
                 teacher_lam=lams,
                 quick=quick,
@@ -312,11 +316,11 @@ def _plan(
 
 
 def experiment(
-    datasets=DATASETS,
+    dataset=DATASETS,
     *,
-    models=("linear", "mlp"),
-    lams=LAMS,
-    xis=XIS,
+    model=("linear", "mlp"),
+    lam=LAMS,
+    xi=XI_GRID,
     seeds=4,
     quick=True,
     train_steps="auto",
@@ -327,6 +331,7 @@ def experiment(
 ):
     """Train the bridge over the (λ, ξ) grid per dataset and compare with :func:`predict_bridge_xi`.
 
+    ``dataset``, ``model``, ``lam`` and ``xi`` each take one value or a list (the grid).
     ``conv`` runs on image data (digits) only. Every argument is checked, and every
     per-dataset :class:`BridgeConfig` built, before any training: distinct datasets and
     models, λ > 0 (distinct), distinct ξ, ``seeds >= 2`` (a count; the spreads are over
@@ -338,10 +343,10 @@ def experiment(
     from ._runner import run_bridge
 
     configs, lams = _plan(
-        datasets,
-        models=models,
-        lams=lams,
-        xis=xis,
+        dataset,
+        model=model,
+        lam=lam,
+        xi=xi,
         seeds=seeds,
         quick=quick,
         train_steps=train_steps,
@@ -383,18 +388,18 @@ def add_arguments(parser) -> None:
     )
     a = parser.add_argument
     a(
-        "--datasets",
+        "--dataset",
         nargs="+",
         default=list(DATASETS),
         help="distinct datasets (default digits breast_cancer wine)",
     )
     a(
-        "--models",
+        "--model",
         nargs="+",
         default=["linear", "mlp"],
         help="distinct models of linear mlp conv (conv: digits only; default linear mlp)",
     )
-    lams, xis = " ".join(f"{v:g}" for v in LAMS), " ".join(f"{v:g}" for v in XIS)
+    lams, xi_grid = " ".join(f"{v:g}" for v in LAMS), " ".join(f"{v:g}" for v in XI_GRID)
     a(
         "--lam",
         nargs="+",
@@ -402,7 +407,13 @@ def add_arguments(parser) -> None:
         default=list(LAMS),
         help=f"lambda grid (summed loss), each > 0, distinct (default {lams})",
     )
-    a("--xis", nargs="+", type=_real, default=list(XIS), help=f"xi grid, distinct (default {xis})")
+    a(
+        "--xi",
+        nargs="+",
+        type=_real,
+        default=list(XI_GRID),
+        help=f"xi grid, distinct (default {xi_grid})",
+    )
     a("--seeds", type=int, default=4, help="number of seeds >= 2 (default 4)")
     a(
         "--train-steps",
@@ -446,9 +457,9 @@ def run(args) -> int:
     if not name or "/" in name or name.startswith("."):
         raise ValueError(f"--name must be a plain file name prefix, got {name!r}")
     kw = dict(
-        models=tuple(args.models),
-        lams=tuple(args.lam),
-        xis=tuple(args.xis),
+        model=tuple(args.model),
+        lam=tuple(args.lam),
+        xi=tuple(args.xi),
         seeds=args.seeds,
         quick=not args.full,
         train_steps="auto" if args.train_steps is None else args.train_steps,
@@ -458,9 +469,9 @@ def run(args) -> int:
     )
     if args.corruption is not None:
         kw["corruption_binary"] = kw["corruption_multiclass"] = tuple(args.corruption)
-    _plan(tuple(args.datasets), **kw, names=_CLI_NAMES)  # every argument, before any training
+    _plan(tuple(args.dataset), **kw, names=_CLI_NAMES)  # every argument, before any training
     progress = False if args.no_progress else None
-    tabs, secs = experiment(tuple(args.datasets), **kw, progress=progress)
+    tabs, secs = experiment(tuple(args.dataset), **kw, progress=progress)
     cols = ["dataset", "model", "corruption", "lam", "xi_best", "xi_best_se", "xi_hat"]
     cols += ["xi_hat_se", "gain", "gain_se", "sign_agree", "magnitude_agree"]
     with pd.option_context("display.width", 200, "display.max_rows", 500):

@@ -95,7 +95,7 @@ def run_bridge(config=None, /, *, progress=None, **overrides):
     Examples
     --------
     >>> cfg = BridgeConfig(dataset="breast_cancer", model="linear", corruption=0.2,
-    ...                    xis=(-0.5, 0, 2), seeds=2, quick=True, train_steps=20)
+    ...                    xi=(-0.5, 0, 2), seeds=2, quick=True, train_steps=20)
     >>> df = run_bridge(cfg, progress=False)
     >>> df.shape[0], sorted(df.xi.unique().tolist())
     (6, [-0.5, 0.0, 2.0])
