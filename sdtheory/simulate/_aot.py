@@ -26,6 +26,7 @@ cache).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
@@ -35,10 +36,21 @@ import sys
 import tempfile
 
 import jax
+import numpy as np
 
-from ._common import cache_dir
+from ._common import as_key, cache_dir
 
-__all__ = ["aot_program", "ensure_program", "clear_memory"]
+__all__ = [
+    "aot_program",
+    "aot_jit",
+    "ensure_program",
+    "clear_memory",
+    "trial_keys",
+    "raw_keys",
+    "batches",
+    "compiled",
+    "f64",
+]
 
 #: at most this many executables are kept on disk; the least recently used go first
 MAX_FILES = 256
@@ -102,7 +114,11 @@ def _sources_hash(paths) -> str:
 
 
 def _signature(args) -> tuple:
-    return tuple((tuple(a.shape), str(a.dtype)) for a in args)
+    """The tree structure of ``args`` and the shape and dtype of every leaf."""
+    leaves, treedef = jax.tree.flatten(tuple(args))
+    return str(treedef), tuple(
+        (tuple(np.shape(a)), str(getattr(a, "dtype", None) or np.result_type(a))) for a in leaves
+    )
 
 
 def _folder() -> str | None:
@@ -170,8 +186,41 @@ def _path(key, sources) -> str | None:
     return os.path.join(folder, f"{key[0]}-{digest.hexdigest()[:32]}.jaxexe")
 
 
+def _no_compilation_cache():
+    """A context that turns JAX's persistent compilation cache off, or None."""
+    try:
+        from jax._src import config as jax_config
+
+        return jax_config.enable_compilation_cache(False)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover
+        return None
+
+
+@functools.cache
+def _lapack_ready() -> bool:
+    """Point JAX's CPU LAPACK kernels at their routines, as lowering a program does: a program
+    loaded from disk is not lowered, and a Cholesky or eigendecomposition in it would call an
+    unset routine (a crash). False when this JAX has no such hook."""
+    try:
+        from jax._src.lax import linalg
+
+        linalg.initialize_lapack()
+    except (ImportError, AttributeError):  # pragma: no cover
+        return False
+    return True
+
+
 def _compile(fn, args, path):
-    prog = jax.jit(fn).lower(*args).compile()
+    # Compiled afresh, never taken from JAX's persistent cache: on the CPU an executable that
+    # came from that cache serializes without its kernels, and a process that loads the file
+    # then fails when it runs the program ("Function ... not found").
+    no_cache = _no_compilation_cache()
+    if no_cache is None:  # pragma: no cover - then nothing is written to disk
+        path = None
+        prog = jax.jit(fn).lower(*args).compile()
+    else:
+        with no_cache:
+            prog = jax.jit(fn).lower(*args).compile()
     if path is not None:
         try:
             _store(path, prog)
@@ -180,7 +229,7 @@ def _compile(fn, args, path):
     return prog
 
 
-def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
+def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple, lapack: bool = False):
     """The compiled program ``jax.jit(fn)`` for these argument shapes, from memory, disk or XLA.
 
     Parameters
@@ -195,6 +244,10 @@ def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
         The static choices ``fn`` was built with (hashable, with a stable ``repr``).
     sources : tuple of str
         Paths of the source files that define ``fn``; their bytes are part of the key.
+    lapack : bool
+        Whether the program may contain LAPACK calls (Cholesky, eigendecomposition): JAX's CPU
+        LAPACK routines are then set up before a file is loaded (this imports
+        :mod:`scipy.linalg`, 0.1–0.2 s once per process).
 
     Returns
     -------
@@ -206,6 +259,8 @@ def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
     if prog is not None:
         return prog
     path = _path(key, sources)
+    if lapack and not _lapack_ready():  # pragma: no cover - never load such a program
+        path = None
     if path is not None and os.path.exists(path):
         try:
             prog = _load(path)
@@ -221,6 +276,37 @@ def aot_program(name: str, fn, args, *, structure: tuple, sources: tuple):
     return prog
 
 
+class aot_jit:
+    """``jax.jit(fn)`` whose compiled programs come from :func:`aot_program` (memory or disk).
+
+    Call it like the jitted function (positional arguments, pytrees allowed); each new tree
+    structure, shape or dtype of the arguments gets its own program. Static choices are not
+    arguments: build ``fn`` from them and pass them as ``structure``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> double = aot_jit("doc-double", lambda x: 2 * x, structure=(), sources=(__file__,))
+    >>> np.asarray(double(np.arange(3.0))).tolist()
+    [0.0, 2.0, 4.0]
+    """
+
+    def __init__(self, name: str, fn, *, structure: tuple, sources: tuple, lapack: bool = False):
+        self.name, self.fn, self.structure = name, fn, structure
+        self.sources, self.lapack = sources, lapack
+
+    def __call__(self, *args):
+        prog = aot_program(
+            self.name,
+            self.fn,
+            args,
+            structure=self.structure,
+            sources=self.sources,
+            lapack=self.lapack,
+        )
+        return prog(*args)
+
+
 def ensure_program(name: str, fn, args, *, structure: tuple, sources: tuple) -> None:
     """Make :func:`aot_program` with these arguments cheap later, without loading it now.
 
@@ -234,3 +320,67 @@ def ensure_program(name: str, fn, args, *, structure: tuple, sources: tuple) -> 
     path = _path(key, sources)
     if path is None or not os.path.exists(path):
         _memory[key] = _compile(fn, args, path)
+
+
+# ------------------------------------------------------------ programs over trial keys
+def raw_keys(keys):
+    """A key array as host ``uint32`` key data and its PRNG implementation's name (the compiled
+    programs take plain arrays and wrap the data again: the random bits are the keys' own)."""
+    if jax.dtypes.issubdtype(keys.dtype, jax.dtypes.prng_key):
+        return np.asarray(jax.random.key_data(keys)), str(jax.random.key_impl(keys))
+    return np.asarray(keys), str(jax.config.jax_default_prng_impl)
+
+
+def trial_keys(seed, n: int):
+    """``jax.random.split(as_key(seed), n)`` as host key data and its implementation's name
+    (see :func:`raw_keys`). From an int seed the split runs as one compiled program kept on disk,
+    so a new process neither traces nor compiles it (eager key operations compile each time)."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+        impl = str(jax.config.jax_default_prng_impl)
+        prog = aot_program(
+            "trial-keys",
+            _split_fn(n, impl),
+            (np.asarray(seed, dtype=np.int64),),
+            structure=(n, impl),
+            sources=(__file__,),
+        )
+        return np.asarray(prog(np.asarray(seed, dtype=np.int64))), impl
+    return raw_keys(jax.random.split(as_key(seed), n))
+
+
+@functools.cache
+def _split_fn(n, impl):
+    def fn(seed):
+        return jax.random.key_data(jax.random.split(jax.random.key(seed, impl=impl), n))
+
+    return fn
+
+
+def batches(raw, batch):
+    """Blocks of ``batch`` key rows; the last one padded with the first rows (one shape)."""
+    for s in range(0, raw.shape[0], batch):
+        kb = raw[s : s + batch]
+        if kb.shape[0] < batch:
+            kb = np.concatenate([kb, raw[: batch - kb.shape[0]]])
+        yield s, kb
+
+
+def compiled(name, body, args, *, static: tuple, impl: str, sources: tuple):
+    """``jax.jit`` of ``body(keys, *args[1:], *static)`` with ``keys`` wrapped from the raw key
+    data ``args[0]``, compiled for these shapes once and kept in memory and on disk
+    (:mod:`._aot`): a new process loads it without tracing, lowering or compiling."""
+    fn = _wrapped(body, static, impl)
+    return aot_program(name, fn, args, structure=(static, impl), sources=sources, lapack=True)
+
+
+@functools.cache
+def _wrapped(body, static, impl):
+    def fn(key_data, *rest):
+        return body(jax.random.wrap_key_data(key_data, impl=impl), *rest, *static)
+
+    return fn
+
+
+def f64(*vals):
+    """Float64 NumPy arrays (the argument types of a compiled program)."""
+    return tuple(np.asarray(v, dtype=np.float64) for v in vals)

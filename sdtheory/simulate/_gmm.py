@@ -14,15 +14,14 @@ is checked against is on the theory page :doc:`/theory/classification`.
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._common import as_key, check_n_trials, check_seed, mean_se, x64
+from ._aot import batches, compiled, f64, trial_keys
+from ._common import check_n_trials, check_seed, mean_se, x64
 
 __all__ = [
     "gmm_sd_convergence",
@@ -38,8 +37,7 @@ def _H(x):
     return 0.5 * jax.scipy.special.erfc(x / jnp.sqrt(2.0))
 
 
-@partial(jax.jit, static_argnames=("N", "M", "stages"))
-def _batch(keys, m_used, betas, delta, rho, flip, lam, xi, *, N, M, stages):
+def _batch(keys, m_used, betas, delta, rho, flip, lam, xi, N, M, stages):
     """``M`` rows are drawn; only the first ``m_used`` enter the fit (one compile serves every
     sample size up to ``M``)."""
     mask = (jnp.arange(M) < m_used).astype(jnp.float64)
@@ -219,23 +217,21 @@ def simulate_gmm_sd(
     if max_samples is not None:
         Mdraw = check_int(max_samples, "max_samples", minimum=M)
     with x64():
-        keys = jax.random.split(as_key(seed), n_seeds)
+        raw, impl = trial_keys(check_seed(seed), n_seeds)
         outs = []
-        args = tuple(jnp.float64(v) for v in vals)
-        for s in range(0, n_seeds, batch):
-            kb = keys[s : s + batch]
-            if kb.shape[0] < batch:  # pad to keep one compiled shape
-                kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _batch(
-                kb,
-                jnp.float64(M),
-                jnp.asarray(betas, dtype=jnp.float64).reshape(-1),
-                *args,
-                N=int(n_features),
-                M=Mdraw,
-                stages=len(betas),
-            )
-            outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
+        args = f64(M, np.reshape(betas, -1), *vals)
+        prog = None
+        for s, kb in batches(raw, batch):
+            if prog is None:
+                prog = compiled(
+                    "gmm-sd",
+                    _batch,
+                    (kb, *args),
+                    static=(int(n_features), Mdraw, len(betas)),
+                    impl=impl,
+                    sources=(__file__,),
+                )
+            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_seeds - s)])
     return _tidy(np.concatenate(outs, axis=0), _QUANTITIES)
 
 

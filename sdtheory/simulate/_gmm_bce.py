@@ -8,21 +8,20 @@ backtracking line search. This module never imports the theory it checks; see th
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .._validate import check_int
-from ._common import as_key, x64
+from . import _gmm
+from ._aot import batches, compiled, f64, trial_keys
+from ._common import check_seed, x64
 from ._gmm import _H, _QUANTITIES, _check, _tidy
 
 __all__ = ["simulate_gmm_bce_teacher"]
 
 
-@partial(jax.jit, static_argnames=("N", "M", "n_iter"))
-def _bce_batch(keys, delta, rho, flip, lam, *, N, M, n_iter):
+def _bce_batch(keys, delta, rho, flip, lam, N, M, n_iter):
     steps = jnp.asarray(2.0 ** -np.arange(13.0))
 
     def one(key):
@@ -121,18 +120,19 @@ def simulate_gmm_bce_teacher(
     n_seeds, batch = n_trials, batch_size
     delta, rho, flip, lam, _ = vals
     with x64():
-        keys = jax.random.split(as_key(seed), n_seeds)
+        raw, impl = trial_keys(check_seed(seed), n_seeds)
+        args = f64(delta, rho, flip, lam)
         outs = []
-        for s in range(0, n_seeds, batch):
-            kb = keys[s : s + batch]
-            if kb.shape[0] < batch:
-                kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _bce_batch(
-                kb,
-                *(jnp.float64(v) for v in (delta, rho, flip, lam)),
-                N=int(n_features),
-                M=M,
-                n_iter=int(n_iter),
-            )
-            outs.append(np.asarray(res)[: min(batch, n_seeds - s)])
+        prog = None
+        for s, kb in batches(raw, batch):  # one compiled shape: the last block padded
+            if prog is None:
+                prog = compiled(
+                    "gmm-bce",
+                    _bce_batch,
+                    (kb, *args),
+                    static=(int(n_features), M, int(n_iter)),
+                    impl=impl,
+                    sources=(__file__, _gmm.__file__),
+                )
+            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_seeds - s)])
     return _tidy(np.concatenate(outs, axis=0), _QUANTITIES + ("grad_norm",))

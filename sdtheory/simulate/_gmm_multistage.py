@@ -12,15 +12,14 @@ bias unpenalized. This module never imports the theory it checks (theory page
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._common import as_key, check_n_trials, check_seed, x64
+from ._aot import batches, compiled, f64, trial_keys
+from ._common import check_n_trials, check_seed, x64
 from ._gmm import step_summary
 
 __all__ = ["gmm_multistage_summary", "simulate_gmm_multistage"]
@@ -32,8 +31,7 @@ def _H(x):
     return 0.5 * jax.scipy.special.erfc(x / jnp.sqrt(2.0))
 
 
-@partial(jax.jit, static_argnames=("N", "M", "stages"))
-def _batch(keys, lams, betas, xis, delta, rho, flip, *, N, M, stages):
+def _batch(keys, lams, betas, xis, delta, rho, flip, N, M, stages):
     def one(key):
         k1, k2, k3 = jax.random.split(key, 3)
         y = jnp.where(jax.random.uniform(k1, (M,)) < rho, 1.0, -1.0)
@@ -187,20 +185,21 @@ def simulate_gmm_multistage(
     if M < 2:
         raise ValueError(f"sample_ratio * n_features must give at least 2 samples, got {M}")
     with x64():
-        keys = jax.random.split(as_key(seed), n_trials)
+        raw, impl = trial_keys(check_seed(seed), n_trials)
         outs = []
-        arrs = tuple(
-            jnp.asarray(v if len(v) else (0.0,), dtype=jnp.float64) for v in (lams, betas, sched)
-        )
-        for s in range(0, n_trials, batch):
-            kb = keys[s : s + batch]
-            if kb.shape[0] < batch:
-                kb = jnp.concatenate([kb, keys[: batch - kb.shape[0]]])
-            res = _batch(
-                kb, *arrs, jnp.float64(delta), jnp.float64(rho), jnp.float64(flip),
-                N=n_features, M=M, stages=T,
-            )  # fmt: skip
-            outs.append(np.asarray(res)[: min(batch, n_trials - s)])
+        args = f64(*(v if len(v) else (0.0,) for v in (lams, betas, sched)), delta, rho, flip)
+        prog = None
+        for s, kb in batches(raw, batch):  # one compiled shape: the last block padded
+            if prog is None:
+                prog = compiled(
+                    "gmm-multistage",
+                    _batch,
+                    (kb, *args),
+                    static=(int(n_features), M, T),
+                    impl=impl,
+                    sources=(__file__,),
+                )
+            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_trials - s)])
     arr = np.concatenate(outs, axis=0)
     n = arr.shape[0]
     df = pd.DataFrame(arr.reshape(n * T, len(_QUANTITIES)), columns=list(_QUANTITIES))

@@ -52,6 +52,17 @@ def _check_schedule(lam, xis, n_trials, seed, noise_dist, batch_size):
     return lam, xis, n_trials, seed, noise_dist, batch_size
 
 
+def _cholesky(A, what: str):
+    """Lower Cholesky factor of ``A`` (NumPy: on the host, no JAX program to compile)."""
+    try:
+        L = np.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        L = None
+    if L is None or not np.isfinite(L).all():
+        raise ValueError(f"lam: the Cholesky factor of {what} failed; use a larger lam > 0")
+    return L
+
+
 def _run(fn, operands, *, seed, n_trials, batch_size, devices) -> MCResult:
     runner = TrialRunner(fn, devices=devices, batch_size=batch_size)
     acc = _Moments()
@@ -161,21 +172,21 @@ def simulate_multistep(
     if batch_size is None:
         per_trial = (xis.size + 1) * (d + n) + 3 * n + 2 * d
         batch_size = int(max(1, min(n_trials, _BLOCK_ELEMS // per_trial)))
+    X = np.asarray(X, dtype=np.float64)
+    theta = np.asarray(theta, dtype=np.float64)
+    chol = _cholesky(X.T @ X + lam * np.eye(d), "XᵀX + λI")
     with x64():
-        Xj = jnp.asarray(X, dtype=jnp.float64)
-        chol = jnp.linalg.cholesky(Xj.T @ Xj + lam * jnp.eye(d, dtype=jnp.float64))
-        if not bool(jnp.all(jnp.isfinite(chol))):
-            raise ValueError("lam: the Cholesky factor of XᵀX + λI failed; use a larger lam > 0")
-        theta_j = jnp.asarray(theta, dtype=jnp.float64)
-        Wj = jnp.asarray(W if W is not None else np.zeros((1, 1)), dtype=jnp.float64)
-        operands = (
-            Xj,
-            Xj @ theta_j,
-            theta_j,
-            chol,
-            jnp.asarray(xis, jnp.float64),
-            Wj,
-            jnp.asarray(math.sqrt(noise), jnp.float64),
+        operands = tuple(
+            jnp.asarray(a, dtype=jnp.float64)
+            for a in (
+                X,
+                X @ theta,
+                theta,
+                chol,
+                xis,
+                W if W is not None else np.zeros((1, 1)),
+                math.sqrt(noise),
+            )
         )
         return _run(
             _linear_trial(noise_dist, kind),
@@ -286,17 +297,12 @@ def simulate_kernel_sd(
     if batch_size is None:
         per_trial = (xis.size + 4) * N
         batch_size = int(max(1, min(n_trials, _BLOCK_ELEMS // per_trial)))
+    K = np.asarray(problem.K, dtype=np.float64)
+    chol = _cholesky(K + lam * np.eye(N), "K + λI")
     with x64():
-        Kj = jnp.asarray(problem.K, dtype=jnp.float64)
-        chol = jnp.linalg.cholesky(Kj + lam * jnp.eye(N, dtype=jnp.float64))
-        if not bool(jnp.all(jnp.isfinite(chol))):
-            raise ValueError("lam: the Cholesky factor of K + λI failed; use a larger lam > 0")
-        operands = (
-            Kj,
-            jnp.asarray(problem.y_star, jnp.float64),
-            chol,
-            jnp.asarray(xis, jnp.float64),
-            jnp.asarray(math.sqrt(float(problem.noise)), jnp.float64),
+        operands = tuple(
+            jnp.asarray(a, dtype=jnp.float64)
+            for a in (K, problem.y_star, chol, xis, math.sqrt(float(problem.noise)))
         )
         return _run(
             _kernel_trial(noise_dist),

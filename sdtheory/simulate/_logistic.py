@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._common import as_key, check_n_trials, check_seed, x64
+from ._aot import compiled, f64, trial_keys
+from ._common import check_n_trials, check_seed, x64
 
 __all__ = ["fit_soft_logistic_batch", "simulate_clustered_sd"]
 
@@ -221,8 +222,7 @@ def fit_soft_logistic_batch(X_or_gram, targets, *, lam, gram=False, n_iter=50):
         return np.asarray(c), np.asarray(z), np.asarray(gn)
 
 
-@partial(jax.jit, static_argnames=("n", "K", "m", "n_iter"))
-def _clustered_sd(keys, G, lam, xis, *, n, K, m, n_iter):
+def _clustered_sd(keys, G, lam, xis, n, K, m, n_iter):
     y = jnp.repeat(jnp.arange(K), n)
 
     def one(key):
@@ -324,20 +324,17 @@ def simulate_clustered_sd(
     G = np.where(y[:, None] == y[None, :], float(c), float(d))
     np.fill_diagonal(G, 1.0)
     with x64():
-        keys = jax.random.split(as_key(seed), int(n_seeds))
-        zT, gT, zS, gS, _noisy = (
-            np.asarray(v)
-            for v in _clustered_sd(
-                keys,
-                jnp.asarray(G),
-                jnp.float64(lam),
-                jnp.asarray(xis),
-                n=n,
-                K=K,
-                m=m,
-                n_iter=int(n_iter),
-            )
+        raw, impl = trial_keys(check_seed(seed), int(n_seeds))
+        args = (raw, *f64(G, lam, xis))
+        prog = compiled(
+            "clustered-sd",
+            _clustered_sd,
+            args,
+            static=(n, K, m, int(n_iter)),
+            impl=impl,
+            sources=(__file__,),
         )
+        zT, gT, zS, gS, _noisy = (np.asarray(v) for v in prog(*args))
 
     def acc(z):
         # correct ⟺ margin > 1e-10 (ties up to rounding count as errors)

@@ -14,15 +14,15 @@ same call runs in ``tests/test_partial_label.py``.
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._common import as_key, check_n_trials, check_seed, x64
+from . import _logistic
+from ._aot import compiled, f64, trial_keys
+from ._common import check_n_trials, check_seed, x64
 from ._logistic import _as_real, _newton
 
 __all__ = ["simulate_partial_label"]
@@ -40,8 +40,7 @@ def _top2(z):
     return jnp.where(n1 >= 2, t1 / n1, 0.5 * t1 + 0.5 * t2 / n2).astype(z.dtype)
 
 
-@partial(jax.jit, static_argnames=("n", "K", "n_iter"))
-def _trials(keys, G, Gf, p, lam, xis, *, n, K, n_iter):
+def _trials(keys, G, Gf, p, lam, xis, n, K, n_iter):
     y = jnp.repeat(jnp.arange(K), n)
 
     def one(key):
@@ -147,21 +146,17 @@ def simulate_partial_label(
     np.fill_diagonal(G, 1.0)
     Gf = np.where(np.arange(K)[:, None] == y[None, :], c, d)
     with x64():
-        keys = jax.random.split(as_key(seed), int(n_seeds))
-        z, zf, gn = (
-            np.asarray(v)
-            for v in _trials(
-                keys,
-                jnp.asarray(G),
-                jnp.asarray(Gf),
-                jnp.float64(p),
-                jnp.float64(lam),
-                jnp.asarray(xis),
-                n=n,
-                K=K,
-                n_iter=int(n_iter),
-            )
+        raw, impl = trial_keys(check_seed(seed), int(n_seeds))
+        args = (raw, *f64(G, Gf, p, lam, xis))
+        prog = compiled(
+            "partial-label",
+            _trials,
+            args,
+            static=(n, K, int(n_iter)),
+            impl=impl,
+            sources=(__file__, _logistic.__file__),
         )
+        z, zf, gn = (np.asarray(v) for v in prog(*args))
     train = _correct(z, y).mean(-1)
     fresh = _correct(zf, np.arange(K)).mean(-1)
     n_fits = 2 + xis.size

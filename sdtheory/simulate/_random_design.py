@@ -14,8 +14,6 @@ Trials are batched with ``vmap`` and jitted once per shape.
 
 from __future__ import annotations
 
-from functools import partial
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -29,6 +27,8 @@ from .._validate import (
     check_scalar,
     check_vector,
 )
+from . import _common
+from ._aot import batches, compiled, f64, trial_keys
 from ._common import (
     as_key,
     check_n_trials,
@@ -101,7 +101,6 @@ def _one_trial(key, sqrt_s, theta, sigma, lam, n, design_dist, noise_dist):
     }
 
 
-@partial(jax.jit, static_argnums=(5, 6, 7))
 def _batch(keys, sqrt_s, theta, sigma, lam, n, design_dist, noise_dist):
     return jax.vmap(_one_trial, in_axes=(0, None, None, None, None, None, None, None))(
         keys, sqrt_s, theta, sigma, lam, n, design_dist, noise_dist
@@ -109,6 +108,7 @@ def _batch(keys, sqrt_s, theta, sigma, lam, n, design_dist, noise_dist):
 
 
 _draw_jit = jax.jit(_draw, static_argnums=(4, 5, 6))
+_SOURCES = (__file__, _common.__file__)
 
 
 def _check(cov_eigvals, theta_star, noise, n, lam, design_dist, noise_dist):
@@ -255,18 +255,22 @@ def simulate_random_design(
         chunk = max(1, min(trials, int(2e7 // (n * p))))
     chunk = min(chunk, trials)
     with x64():
-        keys = jax.random.split(as_key(seed), trials)
-        args = (jnp.sqrt(jnp.asarray(s)), jnp.asarray(theta), jnp.sqrt(sigma2), jnp.asarray(lam))
+        raw, impl = trial_keys(seed, trials)
+        args = f64(np.sqrt(s), theta, np.sqrt(sigma2), lam)
         outs = []
-        for i in range(0, trials, chunk):
-            kk = keys[i : i + chunk]
-            if kk.shape[0] < chunk:  # keep one compiled shape: pad, then drop
-                kk = jnp.concatenate([kk, keys[: chunk - kk.shape[0]]])
-                res = _batch(kk, *args, n, design_dist, noise_dist)
-                res = {k: v[: trials - i] for k, v in res.items()}
-            else:
-                res = _batch(kk, *args, n, design_dist, noise_dist)
-            outs.append({k: np.asarray(v) for k, v in res.items()})
+        prog = None
+        for i, kk in batches(raw, chunk):  # one compiled shape: the last block padded
+            if prog is None:
+                prog = compiled(
+                    "random-design",
+                    _batch,
+                    (kk, *args),
+                    static=(n, design_dist, noise_dist),
+                    impl=impl,
+                    sources=_SOURCES,
+                )
+            res = prog(kk, *args)
+            outs.append({k: np.asarray(v)[: trials - i] for k, v in res.items()})
     per = {k: np.concatenate([o[k] for o in outs], 0) for k in outs[0]}
     R, N, D = per["R"], per["N"], per["D"]
     per["C"] = R - N
