@@ -23,25 +23,34 @@ __all__ = ["MODEL_TAG", "train_all", "teacher_targets_program"]
 MODEL_TAG = {"linear": 11, "mlp": 13, "conv": 17}
 
 
-@functools.lru_cache(maxsize=1)
 def teacher_targets_program():
-    """The jitted ``teacher_targets(params, X, onehot, xi, temps, n_train, n_copies)``.
+    """``teacher_targets(params, X, onehot, xi, temps, n_train, n_copies)``.
 
     Returns the teachers' predictions on ``X`` ``(seed, teacher, n)`` and the student targets
     :func:`~sdtheory.bridge.sd_targets` ``(softmax(z/T), onehot, xi=ξ)`` on the first
     ``n_train`` rows, in the run order ``(teacher, T, copy, ξ)`` flattened: shape
     ``(seed, teacher·T·n_copies·ξ, n_train, K)`` (``n_copies`` identical copies, one per student
     λ); ``onehot`` has shape ``(seed, teacher, n_train, K)``. At ``T = 1`` the division is
-    exact, so the targets equal those without a temperature. Built on first use (imports JAX).
+    exact, so the targets equal those without a temperature. Compiled once per
+    ``(n_train, n_copies)`` and argument shapes, kept on disk (imports JAX).
     """
+
+    def teacher_targets(params, X, onehot, xi, temps, n_train, n_copies):
+        return _targets_program(int(n_train), int(n_copies))(params, X, onehot, xi, temps)
+
+    return teacher_targets
+
+
+@functools.lru_cache(maxsize=16)
+def _targets_program(n_train: int, n_copies: int):
     import jax
     import jax.numpy as jnp
 
+    from ..simulate._aot import aot_jit
     from ._loss import sd_targets
-    from ._train import batched_logits
+    from ._train import SOURCES, batched_logits
 
-    @functools.partial(jax.jit, static_argnums=(5, 6))
-    def teacher_targets(params, X, onehot, xi, temps, n_train, n_copies):
+    def teacher_targets(params, X, onehot, xi, temps):
         z = batched_logits(params, X)
         pred = jnp.argmax(jax.nn.softmax(z, axis=-1), axis=-1)
         zt = z[:, :, :n_train]
@@ -51,7 +60,10 @@ def teacher_targets_program():
         q = jnp.broadcast_to(q[:, :, :, None], q.shape[:3] + (n_copies,) + q.shape[3:])
         return pred, q.reshape(q.shape[:1] + (-1,) + q.shape[-2:])
 
-    return teacher_targets
+    sources = SOURCES + (__file__,)
+    return aot_jit(
+        "bridge-targets", teacher_targets, structure=(n_train, n_copies), sources=sources
+    )
 
 
 def _acc(a, b, mask=None):

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from ..simulate._aot import aot_jit
+from . import _loss
 from ._loss import _soft_cross_entropy
 
 __all__ = [
@@ -160,10 +162,11 @@ def train_chunk(opt, n_steps: int):
     return run
 
 
-def batched_train_chunk(opt, n_steps: int):
-    """``jit(vmap_seeds(vmap_runs(train_chunk)))``: ``params``/``state``/``Q``/``lam`` carry two
-    leading axes ``(seed, run)``; ``X`` one ``(seed,)``, shared by the runs of a seed. Also
-    returns the final gradient norm of each run."""
+#: the source files that define the compiled bridge programs (part of their on-disk cache key)
+SOURCES = (__file__, _loss.__file__)
+
+
+def _batched_chunk_fn(opt, n_steps: int):
     one = train_chunk(opt, n_steps)
 
     def one_with_gn(params, state, X, Q, lam):
@@ -171,15 +174,27 @@ def batched_train_chunk(opt, n_steps: int):
         return params, state, losses, grad_norm(params, X, Q, lam)
 
     inner = jax.vmap(one_with_gn, in_axes=(0, 0, None, 0, 0))
-    return jax.jit(jax.vmap(inner, in_axes=(0, 0, 0, 0, 0)))
+    return jax.vmap(inner, in_axes=(0, 0, 0, 0, 0))
+
+
+def batched_train_chunk(opt, n_steps: int):
+    """``jit(vmap_seeds(vmap_runs(train_chunk)))``: ``params``/``state``/``Q``/``lam`` carry two
+    leading axes ``(seed, run)``; ``X`` one ``(seed,)``, shared by the runs of a seed. Also
+    returns the final gradient norm of each run."""
+    return jax.jit(_batched_chunk_fn(opt, n_steps))
 
 
 @functools.lru_cache(maxsize=64)
 def cached_trainer(lr: float, steps: int | None, n_steps: int):
-    """``(optimizer, batched_train_chunk(optimizer, n_steps))``, cached so repeated experiments
-    with the same settings reuse the compiled function (``jit`` caches per shape)."""
+    """``(optimizer, train)``: ``train`` is :func:`batched_train_chunk` of the optimizer
+    ``make_optimizer(lr, steps)``, compiled once per argument shape and kept on disk with the
+    simulators' programs (a new process neither traces nor compiles it)."""
     opt = make_optimizer(lr, steps)
-    return opt, batched_train_chunk(opt, n_steps)
+    structure = (float(lr), None if steps is None else int(steps), int(n_steps))
+    train = aot_jit(
+        "bridge-train", _batched_chunk_fn(opt, n_steps), structure=structure, sources=SOURCES
+    )
+    return opt, train
 
 
 def init_run_params(seed, model_tag: int, role: int, sizes, dtype=jnp.float32):
@@ -189,17 +204,27 @@ def init_run_params(seed, model_tag: int, role: int, sizes, dtype=jnp.float32):
     return init_params(key, sizes, dtype)
 
 
-@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4, 5, 6, 7))
 def init_stage(seeds, model_tag, role, sizes, n_runs, dtype, lr, steps):
     """Parameters and Adam state of a batch ``(seed, run)``: one init per seed (``seeds`` an
-    int array), shared by its ``n_runs`` runs. One compiled program per stage."""
-    dt = jnp.dtype(dtype)
-    ps = jax.vmap(lambda s: init_run_params(s, model_tag, role, sizes, dt))(seeds)
-    ps = jax.tree.map(
-        lambda a: jnp.broadcast_to(a[:, None], a.shape[:1] + (n_runs,) + a.shape[1:]), ps
-    )
-    opt = cached_trainer(lr, steps, 1)[0]
-    return ps, jax.vmap(jax.vmap(opt.init))(ps)
+    int array), shared by its ``n_runs`` runs. One compiled program per stage (kept on disk)."""
+    return _init_program(
+        int(model_tag), int(role), tuple(sizes), int(n_runs), str(dtype), lr, steps
+    )(seeds)
+
+
+@functools.lru_cache(maxsize=64)
+def _init_program(model_tag, role, sizes, n_runs, dtype, lr, steps):
+    def init(seeds):
+        dt = jnp.dtype(dtype)
+        ps = jax.vmap(lambda s: init_run_params(s, model_tag, role, sizes, dt))(seeds)
+        ps = jax.tree.map(
+            lambda a: jnp.broadcast_to(a[:, None], a.shape[:1] + (n_runs,) + a.shape[1:]), ps
+        )
+        opt = make_optimizer(lr, steps)
+        return ps, jax.vmap(jax.vmap(opt.init))(ps)
+
+    structure = (model_tag, role, sizes, n_runs, dtype, float(lr), steps)
+    return aot_jit("bridge-init", init, structure=structure, sources=SOURCES)
 
 
 def batched_logits(params, X):
@@ -209,11 +234,18 @@ def batched_logits(params, X):
     return f(params, X)
 
 
-@jax.jit
+def _predict(params, X):
+    return jnp.argmax(jax.nn.softmax(batched_logits(params, X), axis=-1), axis=-1)
+
+
+_predict_program = aot_jit("bridge-predict", _predict, structure=(), sources=SOURCES)
+
+
 def predict(params, X):
     """Predicted classes, shape ``(seed, run, n)``, for params with axes ``(seed, run, ...)`` on
-    ``X`` of shape ``(seed, n, d)`` (argmax of the softmax probabilities)."""
-    return jnp.argmax(jax.nn.softmax(batched_logits(params, X), axis=-1), axis=-1)
+    ``X`` of shape ``(seed, n, d)`` (argmax of the softmax probabilities). Compiled once per
+    shape and kept on disk."""
+    return _predict_program(params, X)
 
 
 def train_single(params, X, Q, lam, *, lr: float, steps: int):
