@@ -11,6 +11,7 @@ import numpy as np
 from scipy import optimize
 
 from .._validate import check_int, check_matrix, check_scalar
+from ._gmm import gauss_hermite
 from ._gmm_multistage import (
     _H,
     GMMMultistage,
@@ -238,8 +239,7 @@ def gmm_finite_n_error(m, Q, b, *, cov, delta, rho, n_nodes=20) -> float:
     lam_c, U = np.linalg.eigh(C)
     if lam_c.min() < -1e-10 * max(lam_c.max(), 1e-300):
         raise ValueError("cov must be positive semi-definite")
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = w / w.sum()
+    x, w = gauss_hermite(n_nodes)
     X = np.stack(np.meshgrid(x, x, x, indexing="ij"), -1).reshape(-1, 3)
     Wt = np.prod(np.stack(np.meshgrid(w, w, w, indexing="ij"), -1).reshape(-1, 3), axis=1)
     pts = np.array([m, Q, b]) + (X * np.sqrt(np.clip(lam_c, 0, None))) @ U.T

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import check_int, check_scalar
-from ._gmm import _H, GMMFirstStage, gmm_first_stage, gmm_test_error
+from ._gmm import _H, GMMFirstStage, gauss_hermite, gmm_first_stage, gmm_test_error
 
 __all__ = ["GMMSDStage", "gmm_sd_corruption_range", "gmm_sd_stage"]
 
@@ -59,8 +59,7 @@ def _pseudo_moments(a, sig, V, s, beta, n_nodes=161):
         pdf = np.exp(-0.5 * r * r) / np.sqrt(2 * np.pi)
         e1 = 1 - 2 * _H(r)
         return e1, 1.0, 2 * pdf, 2 * pdf / sh
-    x, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = w / w.sum()
+    x, w = gauss_hermite(n_nodes)
     h = mu + sh * x
     ph = np.tanh(0.5 * beta * h)
     return (w @ ph, w @ ph**2, w @ (ph * x), w @ (0.5 * beta * (1 - ph**2)))
