@@ -3,6 +3,7 @@ and the parameters that made it in a metadata JSON (``NAME.json``)."""
 
 from __future__ import annotations
 
+import functools
 import math
 import platform
 import sys
@@ -140,7 +141,10 @@ def _jsonable(x):
     return repr(x)
 
 
+@functools.cache
 def _versions() -> dict:
+    """Package versions for the metadata (looked up once per process: each lookup scans the
+    installed distributions)."""
     import importlib.metadata as md
 
     out = {
@@ -177,7 +181,7 @@ def metadata(
         "format": fmt,
         "dpi": int(dpi),
         "command": cmd,
-        "versions": _versions(),
+        "versions": dict(_versions()),
         "params": _jsonable(dict(params or {})),
         "files": [Path(f).name for f in files],
     }
