@@ -370,6 +370,7 @@ def compiled(name, body, args, *, static: tuple, impl: str, sources: tuple):
     data ``args[0]``, compiled for these shapes once and kept in memory and on disk
     (:mod:`._aot`): a new process loads it without tracing, lowering or compiling."""
     fn = _wrapped(body, static, impl)
+    sources = tuple(sources) + (__file__,)  # the key wrapping is defined here
     return aot_program(name, fn, args, structure=(static, impl), sources=sources, lapack=True)
 
 
