@@ -29,7 +29,7 @@ print(json.dumps({"rc": rc, "env": os.environ.get("OPENBLAS_NUM_THREADS"), "blas
 
 
 def _probe(**env_set):
-    pytest.importorskip("threadpoolctl")
+    # threadpoolctl is a test dependency (the root conftest.py imports it): no skip
     env = {
         k: v
         for k, v in os.environ.items()
