@@ -49,6 +49,7 @@ __all__ = [
     "raw_keys",
     "batches",
     "compiled",
+    "run_batched",
     "f64",
 ]
 
@@ -363,6 +364,21 @@ def batches(raw, batch):
         if kb.shape[0] < batch:
             kb = np.concatenate([kb, raw[: batch - kb.shape[0]]])
         yield s, kb
+
+
+def run_batched(name, body, raw, args, *, batch: int, static: tuple, impl: str, sources: tuple):
+    """``body(keys, *args, *static)`` over the key rows ``raw`` in blocks of ``batch`` trials.
+
+    One program (:func:`compiled`) serves every block: the last block is padded with the first
+    rows (:func:`batches`) and its padded rows are dropped. Returns the outputs (an array or a
+    pytree of arrays, trials on axis 0) of all blocks concatenated, as NumPy arrays.
+    """
+    n, outs, prog = raw.shape[0], [], None
+    for s, kb in batches(raw, batch):
+        if prog is None:
+            prog = compiled(name, body, (kb, *args), static=static, impl=impl, sources=sources)
+        outs.append(jax.tree.map(lambda v, s=s: np.asarray(v)[: n - s], prog(kb, *args)))
+    return jax.tree.map(lambda *vs: np.concatenate(vs, axis=0), *outs)
 
 
 def compiled(name, body, args, *, static: tuple, impl: str, sources: tuple):

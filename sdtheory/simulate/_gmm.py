@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._aot import batches, compiled, f64, trial_keys
+from ._aot import f64, run_batched, trial_keys
 from ._common import check_n_trials, check_seed, mean_se, x64
 
 __all__ = [
@@ -218,21 +218,18 @@ def simulate_gmm_sd(
         Mdraw = check_int(max_samples, "max_samples", minimum=M)
     with x64():
         raw, impl = trial_keys(check_seed(seed), n_seeds)
-        outs = []
         args = f64(M, np.reshape(betas, -1), *vals)
-        prog = None
-        for s, kb in batches(raw, batch):
-            if prog is None:
-                prog = compiled(
-                    "gmm-sd",
-                    _batch,
-                    (kb, *args),
-                    static=(int(n_features), Mdraw, len(betas)),
-                    impl=impl,
-                    sources=(__file__,),
-                )
-            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_seeds - s)])
-    return _tidy(np.concatenate(outs, axis=0), _QUANTITIES)
+        arr = run_batched(
+            "gmm-sd",
+            _batch,
+            raw,
+            args,
+            batch=batch,
+            static=(int(n_features), Mdraw, len(betas)),
+            impl=impl,
+            sources=(__file__,),
+        )
+    return _tidy(arr, _QUANTITIES)
 
 
 def _tidy(arr, names):

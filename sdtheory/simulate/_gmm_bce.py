@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import check_int
 from . import _gmm
-from ._aot import batches, compiled, f64, trial_keys
+from ._aot import f64, run_batched, trial_keys
 from ._common import check_seed, x64
 from ._gmm import _H, _QUANTITIES, _check, _tidy
 
@@ -122,17 +122,14 @@ def simulate_gmm_bce_teacher(
     with x64():
         raw, impl = trial_keys(check_seed(seed), n_seeds)
         args = f64(delta, rho, flip, lam)
-        outs = []
-        prog = None
-        for s, kb in batches(raw, batch):  # one compiled shape: the last block padded
-            if prog is None:
-                prog = compiled(
-                    "gmm-bce",
-                    _bce_batch,
-                    (kb, *args),
-                    static=(int(n_features), M, int(n_iter)),
-                    impl=impl,
-                    sources=(__file__, _gmm.__file__),
-                )
-            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_seeds - s)])
-    return _tidy(np.concatenate(outs, axis=0), _QUANTITIES + ("grad_norm",))
+        arr = run_batched(
+            "gmm-bce",
+            _bce_batch,
+            raw,
+            args,
+            batch=batch,
+            static=(int(n_features), M, int(n_iter)),
+            impl=impl,
+            sources=(__file__, _gmm.__file__),
+        )
+    return _tidy(arr, _QUANTITIES + ("grad_norm",))

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .._validate import check_int, check_scalar
-from ._aot import batches, compiled, f64, trial_keys
+from ._aot import f64, run_batched, trial_keys
 from ._common import check_n_trials, check_seed, x64
 from ._gmm import step_summary
 
@@ -186,21 +186,17 @@ def simulate_gmm_multistage(
         raise ValueError(f"sample_ratio * n_features must give at least 2 samples, got {M}")
     with x64():
         raw, impl = trial_keys(check_seed(seed), n_trials)
-        outs = []
         args = f64(*(v if len(v) else (0.0,) for v in (lams, betas, sched)), delta, rho, flip)
-        prog = None
-        for s, kb in batches(raw, batch):  # one compiled shape: the last block padded
-            if prog is None:
-                prog = compiled(
-                    "gmm-multistage",
-                    _batch,
-                    (kb, *args),
-                    static=(int(n_features), M, T),
-                    impl=impl,
-                    sources=(__file__,),
-                )
-            outs.append(np.asarray(prog(kb, *args))[: min(batch, n_trials - s)])
-    arr = np.concatenate(outs, axis=0)
+        arr = run_batched(
+            "gmm-multistage",
+            _batch,
+            raw,
+            args,
+            batch=batch,
+            static=(int(n_features), M, T),
+            impl=impl,
+            sources=(__file__,),
+        )
     n = arr.shape[0]
     df = pd.DataFrame(arr.reshape(n * T, len(_QUANTITIES)), columns=list(_QUANTITIES))
     df.insert(0, "trial", np.repeat(np.arange(n), T))

@@ -28,7 +28,7 @@ from .._validate import (
     check_vector,
 )
 from . import _common
-from ._aot import batches, compiled, f64, trial_keys
+from ._aot import f64, run_batched, trial_keys
 from ._common import (
     as_key,
     check_n_trials,
@@ -257,21 +257,16 @@ def simulate_random_design(
     with x64():
         raw, impl = trial_keys(seed, trials)
         args = f64(np.sqrt(s), theta, np.sqrt(sigma2), lam)
-        outs = []
-        prog = None
-        for i, kk in batches(raw, chunk):  # one compiled shape: the last block padded
-            if prog is None:
-                prog = compiled(
-                    "random-design",
-                    _batch,
-                    (kk, *args),
-                    static=(n, design_dist, noise_dist),
-                    impl=impl,
-                    sources=_SOURCES,
-                )
-            res = prog(kk, *args)
-            outs.append({k: np.asarray(v)[: trials - i] for k, v in res.items()})
-    per = {k: np.concatenate([o[k] for o in outs], 0) for k in outs[0]}
+        per = run_batched(
+            "random-design",
+            _batch,
+            raw,
+            args,
+            batch=chunk,
+            static=(n, design_dist, noise_dist),
+            impl=impl,
+            sources=_SOURCES,
+        )
     R, N, D = per["R"], per["N"], per["D"]
     per["C"] = R - N
     per["R_pd"] = R + D - 2 * N
